@@ -1,0 +1,84 @@
+/**
+ * Builds the gateway for a validated config: hooks and routes in request order. It never listens
+ * (serve.ts does), so tests can start it on port 0.
+ * @module
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { ApiKeyStore } from './auth/api-keys.js'
+import { createAuthenticator } from './auth/authenticate.js'
+import { durationMs } from './config/duration.js'
+import type { Config } from './config/schema.js'
+import { RouteNotAllowedError } from './errors.js'
+import { Readiness } from './health/readiness.js'
+import { registerHealthRoutes } from './health/routes.js'
+import { forward } from './proxy/forward.js'
+import { createBodyParser } from './proxy/request-body.js'
+import { createUpstream, type Upstream } from './proxy/upstreams.js'
+import { createRouteHooks } from './routing/hooks.js'
+import './routing/request-state.js'
+import { RouteTable } from './routing/route-table.js'
+import { clientErrorHandler, errorHandler } from './server/error-handler.js'
+import { loggerOptions } from './server/logger.js'
+import { createRequestGuard, type GatewayState } from './server/request-guard.js'
+import { requestIdFor } from './server/request-id.js'
+
+export interface Gateway {
+  readonly app: FastifyInstance
+  readonly state: GatewayState
+  readonly upstreams: readonly Upstream[]
+}
+
+export interface GatewayOptions {
+  /** A logger instance (tests capture output with one); default: pino at `logging.level`. */
+  readonly logger?: FastifyBaseLogger
+}
+
+const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+
+export function buildGateway (config: Config, options: GatewayOptions = {}): Gateway {
+  const state: GatewayState = { draining: false }
+  const upstreams = config.upstreams.map(createUpstream)
+  const table = new RouteTable(upstreams)
+  const authenticate = createAuthenticator(new ApiKeyStore(config.auth.apiKeys))
+  const { admit, selectByBodyModel } = createRouteHooks(table, authenticate)
+
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: loggerOptions(config.logging.level) } : { loggerInstance: options.logger }),
+    // Fastify's own per-request lines would log every request target; access logging is explicit.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // Draining is answered by the request guard, in infergate's error shape.
+    return503OnClosing: false,
+    bodyLimit: config.limits.bodyBytes,
+    keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
+    requestTimeout: durationMs(config.server.requestTimeout),
+    http: { maxHeaderSize: config.limits.headerBytes },
+    routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
+    clientErrorHandler
+  })
+  app.decorateRequest('gate', null)
+  app.setErrorHandler(errorHandler)
+  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state))
+  app.setNotFoundHandler((request) => {
+    const target = request.raw.url as string
+    throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)
+  })
+
+  registerHealthRoutes(app, new Readiness(upstreams), state)
+
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', createBodyParser(config.limits.bodyBytes))
+  app.route({
+    method: PROXIED_METHODS,
+    url: '/*',
+    onRequest: admit,
+    preHandler: selectByBodyModel,
+    handler: forward
+  })
+
+  app.addHook('onClose', async () => {
+    await Promise.all(upstreams.map(upstream => upstream.pool.close()))
+  })
+  return { app, state, upstreams }
+}

@@ -1,0 +1,33 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** Longer values are refused before hashing: no key infergate issues comes near it. */
+export const MAX_CREDENTIAL_LENGTH = 4096
+
+export type CredentialResult =
+  | { readonly ok: true, readonly value: string }
+  | { readonly ok: false, readonly reason: string }
+
+const BEARER = /^Bearer +([\x21-\x7e]+) *$/i
+
+/**
+ * The credential a request presents: `Authorization: Bearer …` or `x-api-key`, never the query string.
+ * Both at once must agree, so that no component can read a different one than the gateway checked.
+ */
+export function presentedCredential (headers: IncomingHttpHeaders): CredentialResult {
+  const authorization = headers.authorization
+  const apiKey = headers['x-api-key']
+  let bearer: string | undefined
+  if (authorization !== undefined) {
+    const found = BEARER.exec(authorization)
+    if (found === null) return { ok: false, reason: 'Authorization must be "Bearer <credential>"' }
+    bearer = found[1] as string
+  }
+  if (Array.isArray(apiKey)) return { ok: false, reason: 'more than one x-api-key header' }
+  if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
+    return { ok: false, reason: 'Authorization and x-api-key disagree' }
+  }
+  const value = bearer ?? apiKey
+  if (value === undefined || value.length === 0) return { ok: false, reason: 'missing credential' }
+  if (value.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'credential too long' }
+  return { ok: true, value }
+}

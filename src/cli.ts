@@ -1,0 +1,123 @@
+/**
+ * The `infergate` command: serve, check-config, hash-key, keygen.
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { stringify } from 'yaml'
+import { generateKey, hashKey } from './auth/api-keys.js'
+import { loadConfigFile } from './config/load.js'
+import { maskSecrets } from './config/mask.js'
+import { startGateway } from './server/serve.js'
+
+const USAGE = `Usage: infergate <command> [options]
+
+Commands:
+  serve --config FILE         run the gateway (FILE may also come from INFERGATE_CONFIG)
+  check-config --config FILE  validate FILE and print the effective config, secrets masked
+  hash-key KEY                print the SHA-256 hex of KEY for auth.apiKeys[].sha256
+                              ("hash-key -" reads the key from standard input)
+  keygen                      print a new random API key and its SHA-256
+
+Options:
+  -c, --config FILE           config file (YAML or JSON)
+  -h, --help                  show this help
+  -v, --version               show the version
+`
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function configPath (values: { config?: string | undefined }): string {
+  const file = values.config ?? process.env['INFERGATE_CONFIG']
+  if (file === undefined || file === '') throw new UsageError('--config FILE (or INFERGATE_CONFIG) is required')
+  return file
+}
+
+class UsageError extends Error {}
+
+async function readStdin (): Promise<string> {
+  let text = ''
+  for await (const chunk of process.stdin) text += String(chunk)
+  return text.replace(/\r?\n$/, '')
+}
+
+async function serve (file: string): Promise<void> {
+  const config = await loadConfigFile(file)
+  const gateway = await startGateway(config)
+  const stop = (signal: string): void => {
+    gateway.app.log.info({ signal }, 'shutting down')
+    gateway.shutdown().then(() => process.exit(0), (err: unknown) => {
+      gateway.app.log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' }
+    }
+  })
+  const [command, ...rest] = positionals
+  if (values.version === true) {
+    process.stdout.write(`${version()}\n`)
+    return 0
+  }
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(USAGE)
+    return command === undefined && values.help !== true ? 1 : 0
+  }
+  switch (command) {
+    case 'serve':
+      await serve(configPath(values))
+      return -1 // keeps running
+    case 'check-config': {
+      const config = await loadConfigFile(configPath(values))
+      process.stdout.write(stringify(maskSecrets(config)))
+      process.stderr.write('config is valid\n')
+      return 0
+    }
+    case 'hash-key': {
+      const key = rest[0] === '-' ? await readStdin() : rest[0]
+      if (key === undefined || key === '') throw new UsageError('hash-key needs a KEY (or "-" to read it from standard input)')
+      process.stdout.write(`${hashKey(key)}\n`)
+      return 0
+    }
+    case 'keygen': {
+      const key = generateKey()
+      process.stdout.write(`key:    ${key}\nsha256: ${hashKey(key)}\n`)
+      return 0
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+/** Runs the CLI: errors become one clear message and a non-zero exit, never a stack trace. */
+export function run (argv: string[]): void {
+  main(argv).then(code => {
+    if (code >= 0) process.exitCode = code
+  }, (err: unknown) => {
+    const error = err as Error & { code?: string }
+    if (err instanceof UsageError || error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' || error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      process.stderr.write(`infergate: ${error.message}\n\n${USAGE}`)
+      process.exitCode = 2
+    } else if (error.code?.startsWith('IG_ERR_') === true) {
+      process.stderr.write(`infergate: ${error.message}\n`)
+      process.exitCode = 1
+    } else {
+      process.stderr.write(`infergate: ${error.stack ?? String(err)}\n`)
+      process.exitCode = 1
+    }
+  })
+}

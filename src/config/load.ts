@@ -1,0 +1,62 @@
+/**
+ * Reads a config file (YAML; JSON is YAML too), substitutes `${ENV}`, fills defaults, validates it
+ * against the schema and the checks a schema cannot express, and reports every problem at once as
+ * one line each. The result is deeply frozen.
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { Compile } from 'typebox/compile'
+import { Settings } from 'typebox/system'
+import { Value } from 'typebox/value'
+import { parseDocument } from 'yaml'
+import { ConfigInvalidError, ConfigReadError } from '../errors.js'
+import { substituteEnv } from './env.js'
+import { ConfigSchema, type Config } from './schema.js'
+import { formatSchemaErrors } from './schema-errors.js'
+import { semanticProblems } from './semantics.js'
+
+// Every problem at once, not the first eight; optional keys are absent, never undefined.
+Settings.Set({ maxErrors: 1000, exactOptionalPropertyTypes: true })
+const validator = Compile(ConfigSchema)
+
+export async function loadConfigFile (file: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new ConfigReadError(file, (err as NodeJS.ErrnoException).code ?? String(err))
+  }
+  return parseConfig(text, file, env)
+}
+
+export function parseConfig (text: string, source: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const document = parseDocument(text, { uniqueKeys: true, merge: false, prettyErrors: true })
+  if (document.errors.length > 0) {
+    throw new ConfigInvalidError(document.errors.map(e => {
+      const where = e.linePos?.[0]
+      return `${source}${where === undefined ? '' : `:${where.line}:${where.col}`}: ${(e.message.split('\n')[0] as string).replace(/ at line \d+, column \d+:?$/, '')}`
+    }).join('\n'))
+  }
+  const parsed: unknown = document.toJS({ maxAliasCount: 100 })
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigInvalidError(`${source}: the config must be a mapping of keys (listen, upstreams, auth, …)`)
+  }
+  const errors: string[] = []
+  const substituted = substituteEnv(parsed, env, '', errors)
+  const candidate: unknown = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, substituted))
+  if (validator.Check(candidate)) {
+    errors.push(...semanticProblems(candidate))
+  } else {
+    errors.push(...formatSchemaErrors(ConfigSchema, [...validator.Errors(candidate)]))
+  }
+  if (errors.length > 0) throw new ConfigInvalidError(errors.join('\n'))
+  return deepFreeze(candidate as Config)
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const item of Object.values(value)) deepFreeze(item)
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,59 @@
+/**
+ * Every error infergate answers with or exits on. Codes are part of the public contract: they appear in
+ * JSON error bodies and logs, so a code MUST NOT be reused for another meaning once released.
+ *
+ * Refusals are created without a stack trace: they are expected outcomes on hot paths (a flood of
+ * bad keys must not cost a stack capture each).
+ * @module
+ */
+import createError from '@fastify/error'
+
+const noStack = false
+
+/** Config and CLI */
+export const ConfigInvalidError = createError<'IG_ERR_CONFIG_INVALID', 1, [string]>(
+  'IG_ERR_CONFIG_INVALID', 'invalid configuration:\n%s', 1)
+export const ConfigReadError = createError<'IG_ERR_CONFIG_READ', 1, [string, string]>(
+  'IG_ERR_CONFIG_READ', 'cannot read config %s: %s', 1)
+
+/** Request target and headers */
+export const PathNonCanonicalError = createError<'IG_ERR_PATH_NONCANONICAL', 400, [string]>(
+  'IG_ERR_PATH_NONCANONICAL', 'request target is not a canonical path: %s', 400, undefined, noStack)
+export const HostInvalidError = createError<'IG_ERR_HOST_INVALID', 400>(
+  'IG_ERR_HOST_INVALID', 'Host header must be hostname[:port]', 400, undefined, noStack)
+export const BodyNotAllowedError = createError<'IG_ERR_BODY_NOT_ALLOWED', 400, [string]>(
+  'IG_ERR_BODY_NOT_ALLOWED', '%s requests must not carry a body', 400, undefined, noStack)
+export const BodyInvalidError = createError<'IG_ERR_BODY_INVALID', 400, [string]>(
+  'IG_ERR_BODY_INVALID', 'request body is invalid: %s', 400, undefined, noStack)
+export const BodyTooLargeError = createError<'IG_ERR_BODY_TOO_LARGE', 413, [number]>(
+  'IG_ERR_BODY_TOO_LARGE', 'request body exceeds %d bytes', 413, undefined, noStack)
+export const MediaTypeUnsupportedError = createError<'IG_ERR_MEDIA_TYPE', 415, [string]>(
+  'IG_ERR_MEDIA_TYPE', 'this route takes application/json, not %s', 415, undefined, noStack)
+
+/** Identity and access */
+export const UnauthenticatedError = createError<'IG_ERR_UNAUTHENTICATED', 401, [string]>(
+  'IG_ERR_UNAUTHENTICATED', '%s', 401, undefined, noStack)
+export const RouteNotAllowedError = createError<'IG_ERR_ROUTE_NOT_ALLOWED', 404, [string, string]>(
+  'IG_ERR_ROUTE_NOT_ALLOWED', 'no inference route %s %s', 404, undefined, noStack)
+export const ModelRequiredError = createError<'IG_ERR_MODEL_REQUIRED', 400>(
+  'IG_ERR_MODEL_REQUIRED', 'request body must name a "model" (a string)', 400, undefined, noStack)
+export const ModelNotAllowedError = createError<'IG_ERR_MODEL_NOT_ALLOWED', 403, [string]>(
+  'IG_ERR_MODEL_NOT_ALLOWED', 'model "%s" is not allowed for this identity', 403, undefined, noStack)
+export const ModelNotFoundError = createError<'IG_ERR_MODEL_NOT_FOUND', 404, [string]>(
+  'IG_ERR_MODEL_NOT_FOUND', 'no upstream serves model "%s"', 404, undefined, noStack)
+
+/** Upstream */
+export const UpstreamUnreachableError = createError<'IG_ERR_UPSTREAM_UNREACHABLE', 502, [string]>(
+  'IG_ERR_UPSTREAM_UNREACHABLE', 'upstream %s refused or reset the connection', 502, undefined, noStack)
+export const UpstreamUnresolvableError = createError<'IG_ERR_UPSTREAM_UNRESOLVABLE', 503, [string]>(
+  'IG_ERR_UPSTREAM_UNRESOLVABLE', 'upstream %s cannot be resolved', 503, undefined, noStack)
+export const UpstreamTimeoutError = createError<'IG_ERR_UPSTREAM_TIMEOUT', 504, [string]>(
+  'IG_ERR_UPSTREAM_TIMEOUT', 'upstream %s did not answer in time', 504, undefined, noStack)
+export const UpstreamBadResponseError = createError<'IG_ERR_UPSTREAM_BAD_RESPONSE', 502, [string]>(
+  'IG_ERR_UPSTREAM_BAD_RESPONSE', 'upstream %s sent an invalid response', 502, undefined, noStack)
+export const ShuttingDownError = createError<'IG_ERR_SHUTTING_DOWN', 503>(
+  'IG_ERR_SHUTTING_DOWN', 'the gateway is shutting down', 503, undefined, noStack)
+
+/** Anything not foreseen: the message is never shown to clients. */
+export const InternalError = createError<'IG_ERR_INTERNAL', 500>(
+  'IG_ERR_INTERNAL', 'internal error', 500)

@@ -1,0 +1,60 @@
+/**
+ * Readiness: each upstream's own health route (vLLM /health, Triton /v2/health/ready, TorchServe
+ * /ping, with the backend's credential), probed on demand. One probe result answers for a short
+ * while and concurrent /readyz calls share one probe, so probes cannot be used to flood a backend.
+ * @module
+ */
+import { durationMs } from '../config/duration.js'
+import type { Upstream } from '../proxy/upstreams.js'
+
+export interface ProbeResult {
+  readonly name: string
+  readonly ready: boolean
+  readonly status?: number
+  readonly error?: string
+}
+
+interface CachedProbe {
+  readonly at: number
+  readonly result: Promise<ProbeResult>
+}
+
+async function probe (upstream: Upstream): Promise<ProbeResult> {
+  const timeout = durationMs(upstream.config.healthCheck.timeout)
+  try {
+    const response = await upstream.pool.request({
+      method: 'GET',
+      path: upstream.config.healthCheck.path ?? upstream.profile.healthPath,
+      headers: [...upstream.extraHeaders, 'x-request-id', 'infergate-readiness'],
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      signal: AbortSignal.timeout(timeout)
+    })
+    await response.body.dump()
+    return { name: upstream.name, ready: response.statusCode >= 200 && response.statusCode < 300, status: response.statusCode }
+  } catch (err) {
+    const code = (err as { code?: unknown, name?: string }).code
+    return { name: upstream.name, ready: false, error: typeof code === 'string' ? code : (err as Error).name }
+  }
+}
+
+export class Readiness {
+  readonly #upstreams: readonly Upstream[]
+  readonly #cache = new Map<Upstream, CachedProbe>()
+
+  constructor (upstreams: readonly Upstream[]) {
+    this.#upstreams = upstreams
+  }
+
+  async check (): Promise<{ ready: boolean, upstreams: ProbeResult[] }> {
+    const now = Date.now()
+    const results = await Promise.all(this.#upstreams.map(upstream => {
+      const cached = this.#cache.get(upstream)
+      if (cached !== undefined && now - cached.at < durationMs(upstream.config.healthCheck.cache)) return cached.result
+      const result = probe(upstream)
+      this.#cache.set(upstream, { at: now, result })
+      return result
+    }))
+    return { ready: results.every(r => r.ready), upstreams: results }
+  }
+}

@@ -1,0 +1,9 @@
+// hostname (RFC 1123 labels; "_" tolerated for internal names) or a bracketed IPv6 literal, then an
+// optional port. Anything else ("/", "?", "#", "@", spaces) once let a client shift the path that vLLM's
+// auth middleware saw (CVE-2026-48746); the backend never sees the client's Host anyway.
+const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
+
+/** Whether a Host header value is `hostname[:port]` (an absent Host is HTTP/1.0's business). */
+export function isValidHost (host: string | undefined): boolean {
+  return host === undefined || (host.length <= 261 && HOST.test(host))
+}

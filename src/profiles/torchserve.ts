@@ -1,0 +1,25 @@
+import { noModel, pathModel, type Profile } from './types.js'
+
+/**
+ * TorchServe's inference port. The management (8081) and metrics (8082) ports are never proxied;
+ * SageMaker-style, legacy predict, workflow and plugin routes are not allowed (backends.md 3.2).
+ * Predictions take POST and PUT (`curl -T` in TorchServe's docs sends PUT).
+ */
+export const torchserve: Profile = {
+  framework: 'torchserve',
+  healthPath: '/ping',
+  reservedModelNames: [],
+  rules: [
+    { id: 'predictions', methods: ['POST', 'PUT'], path: '/predictions/{model}', model: pathModel, streaming: 'maybe' },
+    { id: 'predictions-version', methods: ['POST', 'PUT'], path: '/predictions/{model}/{version}', model: pathModel, streaming: 'maybe' },
+    { id: 'ping', methods: ['GET'], path: '/ping', model: noModel, streaming: 'never' },
+    { id: 'explanations', group: 'explanations', methods: ['POST'], path: '/explanations/{model}', model: pathModel, streaming: 'never' },
+    { id: 'explanations-version', group: 'explanations', methods: ['POST'], path: '/explanations/{model}/{version}', model: pathModel, streaming: 'never' },
+    { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never' },
+    { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never' },
+    { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never' },
+    { id: 'kserve-v2-explain', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/explain', model: pathModel, streaming: 'never' },
+    { id: 'kserve-v2-health-live', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never' },
+    { id: 'kserve-v2-health-ready', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never' }
+  ]
+}

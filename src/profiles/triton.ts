@@ -1,0 +1,26 @@
+import { noModel, pathModel, type Profile, type RouteRule, type Streaming } from './types.js'
+
+const modelRoutes = (id: string, method: string, suffix: string, streaming: Streaming): RouteRule[] => [
+  { id, methods: [method], path: `/v2/models/{model}${suffix}`, model: pathModel, streaming },
+  { id: `${id}-version`, methods: [method], path: `/v2/models/{model}/versions/{version}${suffix}`, model: pathModel, streaming }
+]
+
+/**
+ * Triton's KServe v2 HTTP API: inference, generate, model metadata and readiness. Repository,
+ * shared-memory, logging, trace, config and statistics routes are never allowed (backends.md 2.1).
+ */
+export const triton: Profile = {
+  framework: 'triton',
+  healthPath: '/v2/health/ready',
+  // Triton matches /v2/models/stats (statistics) before its model routes.
+  reservedModelNames: ['stats'],
+  rules: [
+    ...modelRoutes('infer', 'POST', '/infer', 'never'),
+    ...modelRoutes('generate', 'POST', '/generate', 'never'),
+    ...modelRoutes('generate-stream', 'POST', '/generate_stream', 'always'),
+    ...modelRoutes('model-metadata', 'GET', '', 'never'),
+    ...modelRoutes('model-ready', 'GET', '/ready', 'never'),
+    { id: 'health-ready', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never' },
+    { id: 'health-live', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never' }
+  ]
+}

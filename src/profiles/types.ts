@@ -1,0 +1,46 @@
+/**
+ * Route profiles: each framework's inference API as data. Anything not listed here is never forwarded.
+ * @module
+ */
+export const FRAMEWORKS = ['vllm', 'triton', 'torchserve'] as const
+export type Framework = typeof FRAMEWORKS[number]
+
+/** Where a request names its model. */
+export type ModelSource =
+  | { readonly from: 'path', readonly param: string }
+  | { readonly from: 'body', readonly field: string }
+  | { readonly from: 'none' }
+
+/**
+ * Whether the response streams: `never`; `always`; `if-requested` when the JSON body sets
+ * `stream: true` (OpenAI style); `maybe` when the backend's handler decides (TorchServe).
+ */
+export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
+
+export interface RouteRule {
+  /** Stable name, used in logs and metrics. */
+  readonly id: string
+  readonly methods: readonly string[]
+  /** `/v2/models/{model}/infer`: a `{param}` matches within one path segment. */
+  readonly path: string
+  readonly model: ModelSource
+  readonly streaming: Streaming
+  /** Optional group an operator switches on per upstream (`upstreams[].routes`); absent: always on. */
+  readonly group?: string
+}
+
+export interface Profile {
+  readonly framework: Framework
+  readonly rules: readonly RouteRule[]
+  /** What the gateway probes for /readyz; never forwarded for clients. */
+  readonly healthPath: string
+  /**
+   * Path-parameter values that the backend routes elsewhere than the template suggests
+   * (Triton serves statistics at /v2/models/stats): a request naming one never matches.
+   */
+  readonly reservedModelNames: readonly string[]
+}
+
+export const bodyModel: ModelSource = { from: 'body', field: 'model' }
+export const pathModel: ModelSource = { from: 'path', param: 'model' }
+export const noModel: ModelSource = { from: 'none' }

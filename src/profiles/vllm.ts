@@ -1,0 +1,22 @@
+import { bodyModel, noModel, type Profile } from './types.js'
+
+/**
+ * vLLM's OpenAI-compatible server. Only `/v1/*` inference routes: the unprefixed ones (`/invocations`,
+ * `/pooling`, `/score`, `/rerank`, `/tokenize` …) skip vLLM's own `--api-key` check and are never
+ * allowed (backends.md 1.2).
+ */
+export const vllm: Profile = {
+  framework: 'vllm',
+  healthPath: '/health',
+  reservedModelNames: [],
+  rules: [
+    { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested' },
+    { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },
+    { id: 'embeddings', methods: ['POST'], path: '/v1/embeddings', model: bodyModel, streaming: 'never' },
+    { id: 'models', methods: ['GET'], path: '/v1/models', model: noModel, streaming: 'never' },
+    { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested' },
+    { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never' },
+    { id: 'rerank-v2', group: 'rerank', methods: ['POST'], path: '/v2/rerank', model: bodyModel, streaming: 'never' },
+    { id: 'score', group: 'score', methods: ['POST'], path: '/v1/score', model: bodyModel, streaming: 'never' }
+  ]
+}

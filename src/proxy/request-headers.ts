@@ -1,0 +1,39 @@
+/**
+ * The headers a backend receives: the client's, minus its credentials, hop-by-hop headers and anything
+ * that would let it speak for the gateway; plus the request id, the client address and the backend's
+ * own credential from config.
+ * @module
+ */
+import type { IncomingMessage } from 'node:http'
+import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
+import type { Upstream } from './upstreams.js'
+
+const NEVER_FORWARDED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  // the client's credentials are for the gateway alone
+  'authorization', 'x-api-key', 'proxy-authorization', 'cookie',
+  // the backend gets its own Host; the body is re-framed with our Content-Length
+  'host', 'content-length', 'expect',
+  // set by the gateway, never taken from the client
+  'x-request-id', 'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'
+])
+
+/** `[name, value, …]` for undici; repeated client headers stay repeated. */
+export function upstreamRequestHeaders (
+  raw: IncomingMessage, upstream: Upstream, requestId: string, contentLength: number | undefined
+): string[] {
+  const listed = connectionListed(raw.headers.connection)
+  const rawHeaders = raw.rawHeaders
+  const headers: string[] = []
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = (rawHeaders[i] as string).toLowerCase()
+    if (NEVER_FORWARDED.has(name) || upstream.configuredHeaderNames.has(name) || listed?.has(name) === true) continue
+    headers.push(name, rawHeaders[i + 1] as string)
+  }
+  headers.push('x-request-id', requestId, 'x-forwarded-proto', 'http')
+  const address = raw.socket.remoteAddress
+  if (address !== undefined) headers.push('x-forwarded-for', address)
+  if (contentLength !== undefined) headers.push('content-length', String(contentLength))
+  for (const value of upstream.extraHeaders) headers.push(value)
+  return headers
+}

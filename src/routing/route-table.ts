@@ -1,0 +1,93 @@
+/**
+ * The allowlist compiled once at start: every enabled rule of every upstream's profile. Rules with the
+ * same method and template are one route whose candidates are the upstreams offering it, in config order.
+ * @module
+ */
+import type { RouteRule } from '../profiles/types.js'
+import type { Upstream } from '../proxy/upstreams.js'
+
+export interface Route {
+  readonly rule: RouteRule
+  readonly candidates: readonly Upstream[]
+  readonly pattern: RegExp
+  /** Capture group of the model name, or 0 when the path holds none. */
+  readonly modelGroup: number
+  readonly reservedModelNames: ReadonlySet<string>
+}
+
+export interface RouteMatch {
+  readonly route: Route
+  /** The model named in the path, decoded; `undefined` when it comes from the body or nowhere. */
+  readonly pathModel: string | undefined
+}
+
+function compileTemplate (template: string): { pattern: RegExp, params: string[] } {
+  const params: string[] = []
+  const source = template.replace(/\{([a-z]+)\}|[^{]+/g, (token, param: string | undefined) => {
+    if (param === undefined) return token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    params.push(param)
+    return '([^/?]+)'
+  })
+  // The target is matched whole, query included, to spare a slice per request.
+  return { pattern: new RegExp(`^${source}(?:\\?|$)`), params }
+}
+
+export class RouteTable {
+  readonly routes: readonly Route[]
+
+  constructor (upstreams: readonly Upstream[]) {
+    const byKey = new Map<string, { rule: RouteRule, candidates: Upstream[], reserved: Set<string> }>()
+    for (const upstream of upstreams) {
+      for (const rule of upstream.profile.rules) {
+        if (rule.group !== undefined && !upstream.config.routes.includes(rule.group)) continue
+        for (const method of rule.methods) {
+          const key = `${method} ${rule.path}`
+          let entry = byKey.get(key)
+          if (entry === undefined) {
+            entry = { rule: { ...rule, methods: [method] }, candidates: [], reserved: new Set() }
+            byKey.set(key, entry)
+          }
+          entry.candidates.push(upstream)
+          for (const name of upstream.profile.reservedModelNames) entry.reserved.add(name)
+        }
+      }
+    }
+    this.routes = [...byKey.values()].map(({ rule, candidates, reserved }) => {
+      const { pattern, params } = compileTemplate(rule.path)
+      const modelGroup = rule.model.from === 'path' ? params.indexOf(rule.model.param) + 1 : 0
+      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved }
+    })
+  }
+
+  /**
+   * The route for a canonical target, or `undefined` (never forwarded). Matching is case-sensitive and
+   * a `{param}` never spans a "/" or reaches into the query.
+   */
+  match (method: string, target: string): RouteMatch | undefined {
+    for (const route of this.routes) {
+      if (route.rule.methods[0] !== method) continue
+      const found = route.pattern.exec(target)
+      if (found === null) continue
+      if (route.modelGroup === 0) return { route, pathModel: undefined }
+      const model = decodeParam(found[route.modelGroup] as string)
+      if (model === undefined || route.reservedModelNames.has(model)) continue
+      return { route, pathModel: model }
+    }
+    return undefined
+  }
+}
+
+function decodeParam (raw: string): string | undefined {
+  if (!raw.includes('%')) return raw
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return undefined // not UTF-8: no model has such a name
+  }
+}
+
+/** The first upstream of a route that serves `model`. */
+export function upstreamFor (route: Route, model: string): Upstream | undefined {
+  for (const upstream of route.candidates) if (upstream.servesModel(model)) return upstream
+  return undefined
+}
