@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { request } from 'undici'
 import { rawRequest } from '../helpers/raw-http.js'
@@ -21,7 +22,7 @@ test('bodies over limits.bodyBytes get 413 and reach no upstream, with Content-L
   }
   for (const path of ['/v2/models/demo-tensor/infer', '/predictions/demo-model', '/v1/completions']) {
     const response = await request(`${stack.url}${path}`, {
-      method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: chunked()
+      method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: Readable.from(chunked())
     })
     assert.equal(response.statusCode, 413, path)
     await response.body.dump()

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { Agent, request } from 'undici'
 import type { RecordedRequest } from '../../src/emulators/index.js'
@@ -95,7 +96,7 @@ test('a chunked upload to Triton is re-framed with Content-Length (its chunked p
     for (const piece of body.match(/.{1,7}/g) ?? []) yield Buffer.from(piece)
   }
   const response = await request(`${stack.url}/v2/models/demo-tensor/infer`, {
-    method: 'POST', headers: { ...auth(), ...json }, body: chunks()
+    method: 'POST', headers: { ...auth(), ...json }, body: Readable.from(chunks())
   })
   assert.equal(response.statusCode, 200)
   await response.body.dump()

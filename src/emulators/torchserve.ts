@@ -1,0 +1,75 @@
+import { json, type Exchange, type Reply } from './exchange.js'
+import { startServer } from './server.js'
+import type { Emulator, EmulatorOptions } from './types.js'
+import { SLOT, completionText, template, tokenJson } from './wire.js'
+
+// TorchServe sets these on every response (backends.md 3.8)
+const ALWAYS: ReadonlyArray<[string, string]> = [
+  ['cache-control', 'no-cache; no-store, must-revalidate, private'],
+  ['expires', 'Thu, 01 Jan 1970 00:00:00 UTC'],
+  ['pragma', 'no-cache']
+]
+const BEARER = /^Bearer\s+(\S+)$/
+const PREDICTION = /^\/predictions\/([^/]+)(?:\/|$)/
+const HEALTHY = json(200, { status: 'Healthy' })
+
+// TorchServe closes the connection after every error
+function torchServeError (status: number, type: string, message: string): Reply {
+  return json(status, { code: status, type, message }, { connection: 'close' })
+}
+
+const INVALID_KEY = torchServeError(400, 'InvalidKeyException', 'Token Authorization failed. Token either incorrect, expired, or not provided correctly')
+
+function authorized (ex: Exchange): boolean {
+  const token = ex.options.requireToken
+  if (token === undefined) return true
+  // the API description handler runs before the token check
+  if ((ex.req.method === 'OPTIONS' && ex.path === '/') || ex.path === '/api-description') return true
+  return BEARER.exec(ex.req.headers.authorization ?? '')?.[1] === token
+}
+
+function streaming (ex: Exchange): boolean {
+  const header = ex.req.headers['x-emulate-stream']
+  if (header === '1' || header === 'true') return true
+  if (header === '0' || header === 'false') return false
+  return ex.options.stream ?? false
+}
+
+function predict (ex: Exchange, model: string): void {
+  if (!(ex.options.models ?? []).includes(model)) {
+    ex.send(torchServeError(404, 'ModelNotFoundException', `Model not found: ${model}`))
+    return
+  }
+  const { tokens } = ex.settings
+  if (!streaming(ex)) {
+    ex.generate(json(200, { model, prediction: completionText(tokens) }), tokens)
+    return
+  }
+  const line = template({ model, index: SLOT, token: SLOT }, '', '\n')
+  ex.stream({ headers: { 'content-type': 'application/jsonl' }, tokens, headersFirst: false, chunk: index => line(String(index), tokenJson(index)) })
+}
+
+function handle (ex: Exchange): void {
+  for (const [name, value] of ALWAYS) ex.res.setHeader(name, value)
+  if (!authorized(ex)) {
+    ex.send(INVALID_KEY)
+    return
+  }
+  if (ex.path === '/ping') {
+    ex.send(HEALTHY)
+    return
+  }
+  // TorchServe predicts on any method but OPTIONS, which describes the model instead
+  const match = ex.req.method === 'OPTIONS' ? null : PREDICTION.exec(ex.path)
+  if (match === null) ex.emulated()
+  else predict(ex, match[1] ?? '')
+}
+
+export async function startTorchServeEmulator (options: EmulatorOptions = {}): Promise<Emulator> {
+  return await startServer({
+    framework: 'torchserve',
+    defaultModels: ['demo-model'],
+    internalError: torchServeError(500, 'InternalServerException', 'Worker died.'),
+    handle
+  }, options)
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto'
+import { EMPTY_OK, json, type Exchange, type Reply } from './exchange.js'
+import { startServer } from './server.js'
+import type { Emulator, EmulatorOptions } from './types.js'
+import { SLOT, SSE_DONE, SSE_HEADERS, completionText, countWords, field, sse, template, tokenJson } from './wire.js'
+
+type Json = Record<string, unknown>
+
+// vLLM's API-key middleware guards these path prefixes and nothing else (backends.md 1.2)
+const GUARDED_PREFIXES = ['/v1', '/v2', '/inference']
+const UNAUTHORIZED = json(401, { error: 'Unauthorized' })
+const EMBEDDING = [0.125, -0.25, 0.375, -0.5, 0.625, -0.75, 0.875, -1]
+
+function openAiError (status: number, type: string, message: string): Reply {
+  return json(status, { error: { message, type, param: null, code: status } })
+}
+
+function authorized (ex: Exchange): boolean {
+  const token = ex.options.requireToken
+  if (token === undefined || ex.req.method === 'OPTIONS' || !GUARDED_PREFIXES.some(prefix => ex.path.startsWith(prefix))) return true
+  const header = ex.req.headers.authorization ?? ''
+  const space = header.indexOf(' ')
+  return space !== -1 && header.slice(0, space).toLowerCase() === 'bearer' && header.slice(space + 1) === token
+}
+
+/** Parses the body and resolves the served model, answering the error itself when either fails. */
+function openRequest (ex: Exchange): { body: Json, model: string } | undefined {
+  const body = ex.jsonBody()
+  if (body === undefined) {
+    ex.send(openAiError(400, 'BadRequestError', 'The request body is not a JSON object'))
+    return undefined
+  }
+  const models = ex.options.models ?? []
+  const requested = body['model']
+  // like vLLM, a request that names no model gets the first served one
+  const model = typeof requested === 'string' ? requested : models[0]
+  if (model === undefined || !models.includes(model)) {
+    ex.send(openAiError(404, 'NotFoundError', `The model \`${String(requested)}\` does not exist.`))
+    return undefined
+  }
+  return { body, model }
+}
+
+function tokenBudget (ex: Exchange, cap: unknown): number {
+  return typeof cap === 'number' && Number.isInteger(cap) && cap >= 0 ? Math.min(cap, ex.settings.tokens) : ex.settings.tokens
+}
+
+/** A cheap prompt_tokens: words in every string of a prompt, message list or input list; token ids count one each. */
+function promptWords (value: unknown): number {
+  if (typeof value === 'string') return countWords(value)
+  if (typeof value === 'number') return 1
+  if (Array.isArray(value)) return value.reduce((sum: number, item: unknown) => sum + promptWords(item), 0)
+  if (typeof value !== 'object' || value === null) return 0
+  return promptWords(field(value, 'content') ?? field(value, 'text'))
+}
+
+function usage (promptTokens: number, completionTokens: number): Json {
+  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens }
+}
+
+function nowSeconds (): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+function textChoice (text: string, finishReason: string | null): Json {
+  return { index: 0, text, logprobs: null, finish_reason: finishReason, stop_reason: null }
+}
+
+function chatDelta (delta: Json, finishReason: string | null): Json {
+  return { index: 0, delta, logprobs: null, finish_reason: finishReason }
+}
+
+function completions (chat: boolean) {
+  return (ex: Exchange): void => {
+    const opened = openRequest(ex)
+    if (opened === undefined) return
+    const { body, model } = opened
+    const tokens = tokenBudget(ex, body['max_completion_tokens'] ?? body['max_tokens'])
+    const counts = usage(promptWords(chat ? body['messages'] : body['prompt']), tokens)
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`
+    const created = nowSeconds()
+    if (body['stream'] !== true) {
+      const choice = chat
+        ? { index: 0, message: { role: 'assistant', content: completionText(tokens) }, logprobs: null, finish_reason: 'length', stop_reason: null }
+        : textChoice(completionText(tokens), 'length')
+      ex.generate(json(200, { id, object: chat ? 'chat.completion' : 'text_completion', created, model, choices: [choice], usage: counts }), tokens)
+      return
+    }
+    const head = { id, object: chat ? 'chat.completion.chunk' : 'text_completion', created, model }
+    const frame = (choice: Json): Json => ({ ...head, choices: [choice] })
+    const first = template(frame(chat ? chatDelta({ role: 'assistant', content: SLOT }, null) : textChoice(SLOT, null)), 'data: ', '\n\n')
+    const next = chat ? template(frame(chatDelta({ content: SLOT }, null)), 'data: ', '\n\n') : first
+    let end = sse(frame(chat ? chatDelta({}, 'length') : textChoice('', 'length')))
+    if (field(body['stream_options'], 'include_usage') === true) end += sse({ ...head, choices: [], usage: counts })
+    ex.stream({
+      headers: SSE_HEADERS,
+      tokens,
+      headersFirst: true,
+      chunk: index => (index === 0 ? first : next)(tokenJson(index)),
+      end: end + SSE_DONE
+    })
+  }
+}
+
+function responses (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const tokens = tokenBudget(ex, body['max_output_tokens'])
+  const promptTokens = promptWords(body['input'])
+  const id = `resp_${randomUUID()}`
+  const itemId = `msg_${randomUUID()}`
+  const createdAt = nowSeconds()
+  const response = (text: string | undefined): Json => ({
+    id,
+    object: 'response',
+    created_at: createdAt,
+    model,
+    status: text === undefined ? 'in_progress' : 'completed',
+    output: text === undefined ? [] : [{ type: 'message', id: itemId, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] }],
+    usage: text === undefined ? null : { input_tokens: promptTokens, output_tokens: tokens, total_tokens: promptTokens + tokens }
+  })
+  if (body['stream'] !== true) {
+    ex.generate(json(200, response(completionText(tokens))), tokens)
+    return
+  }
+  const event = (type: string, value: Json): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...value })}\n\n`
+  const delta = template(
+    { type: 'response.output_text.delta', sequence_number: SLOT, item_id: itemId, output_index: 0, content_index: 0, delta: SLOT },
+    'event: response.output_text.delta\ndata: ', '\n\n')
+  ex.stream({
+    headers: SSE_HEADERS,
+    tokens,
+    headersFirst: true,
+    start: event('response.created', { sequence_number: 0, response: response(undefined) }),
+    chunk: index => delta(String(index + 1), tokenJson(index)),
+    end: event('response.completed', { sequence_number: tokens + 1, response: response(completionText(tokens)) })
+  })
+}
+
+function embeddings (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const input = body['input']
+  // a flat list of numbers is one tokenized input, any other list is a batch
+  const items: unknown[] = Array.isArray(input) && input.some(item => typeof item !== 'number') ? input : [input]
+  const promptTokens = promptWords(input)
+  ex.generate(json(200, {
+    id: `embd-${randomUUID()}`,
+    object: 'list',
+    created: nowSeconds(),
+    model,
+    data: items.map((_, index) => ({ object: 'embedding', index, embedding: EMBEDDING })),
+    usage: usage(promptTokens, 0)
+  }), 0)
+}
+
+function rerank (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const documents: unknown[] = Array.isArray(body['documents']) ? body['documents'] : []
+  ex.generate(json(200, {
+    id: `rerank-${randomUUID()}`,
+    model,
+    usage: { total_tokens: promptWords(body['query']) + promptWords(documents) },
+    results: documents.map((document, index) => ({
+      index,
+      document: { text: typeof document === 'string' ? document : field(document, 'text') },
+      relevance_score: 1 / (index + 1)
+    }))
+  }), 0)
+}
+
+function score (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const second = body['text_2']
+  const promptTokens = promptWords(body['text_1']) + promptWords(second)
+  ex.generate(json(200, {
+    id: `score-${randomUUID()}`,
+    object: 'list',
+    created: nowSeconds(),
+    model,
+    data: Array.from({ length: Array.isArray(second) ? second.length : 1 }, (_, index) => ({ index, object: 'score', score: 1 / (index + 1) })),
+    usage: usage(promptTokens, 0)
+  }), 0)
+}
+
+// the body is multipart/form-data; the emulator does not parse it, so the model goes unchecked
+function transcriptions (ex: Exchange): void {
+  const { tokens } = ex.settings
+  ex.generate(json(200, { text: completionText(tokens) }), tokens)
+}
+
+function listModels (ex: Exchange): void {
+  const created = nowSeconds()
+  ex.send(json(200, {
+    object: 'list',
+    data: (ex.options.models ?? []).map(id => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 4096 }))
+  }))
+}
+
+const ROUTES = new Map<string, (ex: Exchange) => void>([
+  ['GET /health', ex => { ex.send(EMPTY_OK) }],
+  ['GET /v1/models', listModels],
+  ['POST /v1/chat/completions', completions(true)],
+  ['POST /v1/completions', completions(false)],
+  ['POST /v1/responses', responses],
+  ['POST /v1/embeddings', embeddings],
+  ['POST /v1/rerank', rerank],
+  ['POST /v1/score', score],
+  ['POST /v1/audio/transcriptions', transcriptions]
+])
+
+function handle (ex: Exchange): void {
+  if (!authorized(ex)) {
+    ex.send(UNAUTHORIZED)
+    return
+  }
+  const route = ROUTES.get(`${ex.req.method} ${ex.path}`)
+  if (route === undefined) ex.emulated()
+  else route(ex)
+}
+
+export async function startVllmEmulator (options: EmulatorOptions = {}): Promise<Emulator> {
+  return await startServer({
+    framework: 'vllm',
+    defaultModels: ['demo-llm'],
+    internalError: openAiError(500, 'InternalServerError', 'Emulated internal error'),
+    handle
+  }, options)
+}

@@ -1,0 +1,198 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { request } from 'undici'
+import { nextRequest, nextSettled, readUntilError, sseData, start } from './helpers.js'
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+
+function chatBody (extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ model: 'demo-llm', messages: [{ role: 'user', content: 'say three words' }], ...extra })
+}
+
+test('chat stream: SSE frames, role first, finish chunk, usage chunk, [DONE]', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 3 })
+  const settled = nextSettled(emulator)
+  const res = await request(`${emulator.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: chatBody({ stream: true, stream_options: { include_usage: true } })
+  })
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8')
+  const data = sseData(await res.body.text())
+  assert.equal(data.length, 3 + 3)
+  assert.equal(data.at(-1), '[DONE]')
+  const chunks = data.slice(0, -1).map(d => JSON.parse(d))
+  for (const chunk of chunks) assert.equal(chunk.object, 'chat.completion.chunk')
+  assert.deepEqual(chunks[0].choices[0].delta, { role: 'assistant', content: ' tok0' })
+  assert.deepEqual(chunks.slice(1, 3).map(c => c.choices[0].delta), [{ content: ' tok1' }, { content: ' tok2' }])
+  assert.equal(chunks[3].choices[0].finish_reason, 'length')
+  assert.deepEqual(chunks[4].choices, [])
+  assert.deepEqual(chunks[4].usage, { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 })
+  assert.equal((await settled).outcome, 'completed')
+})
+
+test('completions stream: text chunks, max_tokens caps the count, no usage unless asked', async t => {
+  const emulator = await start(t, 'vllm')
+  const res = await request(`${emulator.url}/v1/completions`, {
+    method: 'POST',
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ model: 'demo-llm', prompt: 'once upon', max_tokens: 2, stream: true })
+  })
+  const data = sseData(await res.body.text())
+  assert.deepEqual(data.slice(0, 3).map(d => JSON.parse(d).choices[0].text), [' tok0', ' tok1', ''])
+  assert.equal(JSON.parse(data[2] ?? '').choices[0].finish_reason, 'length')
+  assert.equal(JSON.parse(data[0] ?? '').object, 'text_completion')
+  assert.deepEqual(data.slice(3), ['[DONE]'])
+})
+
+test('non-streaming chat completion carries the text and usage', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 4 })
+  const res = await request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: chatBody() })
+  assert.equal(res.statusCode, 200)
+  const body = await res.body.json() as { object: string, model: string, choices: Array<{ message: unknown, finish_reason: string }>, usage: unknown }
+  assert.equal(body.object, 'chat.completion')
+  assert.equal(body.model, 'demo-llm')
+  assert.deepEqual(body.choices[0]?.message, { role: 'assistant', content: ' tok0 tok1 tok2 tok3' })
+  assert.deepEqual(body.usage, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 })
+})
+
+test('unknown model is a 404 and invalid JSON a 400, in the OpenAI error shape', async t => {
+  const emulator = await start(t, 'vllm')
+  const missing = await request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ model: 'nope', messages: [] }) })
+  assert.equal(missing.statusCode, 404)
+  assert.deepEqual(await missing.body.json(), { error: { message: 'The model `nope` does not exist.', type: 'NotFoundError', param: null, code: 404 } })
+  const broken = await request(`${emulator.url}/v1/completions`, { method: 'POST', headers: JSON_HEADERS, body: '{"model":' })
+  assert.equal(broken.statusCode, 400)
+  const error = (await broken.body.json() as { error: { type: string, code: number } }).error
+  assert.equal(error.type, 'BadRequestError')
+  assert.equal(error.code, 400)
+})
+
+test('embeddings, models and health', async t => {
+  const emulator = await start(t, 'vllm', { models: ['embedder', 'other'] })
+  const embedded = await request(`${emulator.url}/v1/embeddings`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ model: 'embedder', input: ['a b', 'c'] }) })
+  const body = await embedded.body.json() as { object: string, model: string, data: Array<{ object: string, index: number, embedding: number[] }>, usage: { prompt_tokens: number } }
+  assert.equal(body.object, 'list')
+  assert.equal(body.model, 'embedder')
+  assert.deepEqual(body.data.map(d => [d.object, d.index, d.embedding.length]), [['embedding', 0, 8], ['embedding', 1, 8]])
+  assert.equal(body.usage.prompt_tokens, 3)
+
+  const models = await (await request(`${emulator.url}/v1/models`)).body.json() as { object: string, data: Array<{ id: string, owned_by: string, max_model_len: number }> }
+  assert.equal(models.object, 'list')
+  assert.deepEqual(models.data.map(m => [m.id, m.owned_by, m.max_model_len]), [['embedder', 'vllm', 4096], ['other', 'vllm', 4096]])
+
+  const health = await request(`${emulator.url}/health`)
+  assert.equal(health.statusCode, 200)
+  assert.equal(await health.body.text(), '')
+})
+
+test('responses API streams event: lines and no [DONE]', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 2 })
+  const res = await request(`${emulator.url}/v1/responses`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ model: 'demo-llm', input: 'hi', stream: true }) })
+  const text = await res.body.text()
+  const events = text.split('\n\n').filter(f => f !== '').map(f => f.split('\n')[0])
+  assert.deepEqual(events, ['event: response.created', 'event: response.output_text.delta', 'event: response.output_text.delta', 'event: response.completed'])
+  assert.ok(!text.includes('[DONE]'))
+  assert.deepEqual(sseData(text).map(d => JSON.parse(d).sequence_number), [0, 1, 2, 3])
+})
+
+test('per-request headers override the options, and x-request-id is echoed', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 8, ttftMs: 60_000 })
+  const res = await request(`${emulator.url}/v1/completions`, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, 'x-emulate-tokens': '2', 'x-emulate-ttft-ms': '0', 'x-request-id': 'req-42' },
+    body: JSON.stringify({ model: 'demo-llm', prompt: 'x' })
+  })
+  assert.equal(res.headers['x-request-id'], 'req-42')
+  assert.equal((await res.body.json() as { choices: Array<{ text: string }> }).choices[0]?.text, ' tok0 tok1')
+})
+
+test('failure reset: the socket closes before any response', async t => {
+  const emulator = await start(t, 'vllm', { failure: 'reset' })
+  const settled = nextSettled(emulator)
+  await assert.rejects(request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: chatBody() }))
+  assert.equal((await settled).outcome, 'aborted')
+})
+
+test('failure status-500 answers the OpenAI error shape', async t => {
+  const emulator = await start(t, 'vllm')
+  const res = await request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: { ...JSON_HEADERS, 'x-emulate-failure': 'status-500' }, body: chatBody({ stream: true }) })
+  assert.equal(res.statusCode, 500)
+  assert.deepEqual(await res.body.json(), { error: { message: 'Emulated internal error', type: 'InternalServerError', param: null, code: 500 } })
+})
+
+test('failure reset-mid-stream sends half the chunks then cuts the connection', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 6, failure: 'reset-mid-stream' })
+  const res = await request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: chatBody({ stream: true }) })
+  assert.equal(res.statusCode, 200)
+  const { text, error } = await readUntilError(res.body)
+  assert.ok(error instanceof Error)
+  assert.equal(sseData(text).length, 3)
+  assert.ok(!text.includes('[DONE]'))
+})
+
+test('failures leave health and metadata routes alone', async t => {
+  const emulator = await start(t, 'vllm', { failure: 'reset' })
+  assert.equal((await request(`${emulator.url}/health`)).statusCode, 200)
+  assert.equal((await request(`${emulator.url}/v1/models`)).statusCode, 200)
+})
+
+test('a client abort mid-stream settles the record as aborted and stops the stream', async t => {
+  const emulator = await start(t, 'vllm', { interTokenMs: 60_000 })
+  const controller = new AbortController()
+  const settled = nextSettled(emulator)
+  const res = await request(`${emulator.url}/v1/chat/completions`, { method: 'POST', headers: JSON_HEADERS, body: chatBody({ stream: true }), signal: controller.signal })
+  const first = await res.body[Symbol.asyncIterator]().next()
+  assert.match(String(first.value), /tok0/)
+  controller.abort()
+  const record = await settled
+  assert.equal(record.outcome, 'aborted')
+  assert.equal(record.url, '/v1/chat/completions')
+})
+
+test('hang never answers; the record is aborted when the client leaves', async t => {
+  const emulator = await start(t, 'vllm')
+  const controller = new AbortController()
+  const arrived = nextRequest(emulator)
+  const settled = nextSettled(emulator)
+  const pending = request(`${emulator.url}/v1/completions`, { method: 'POST', headers: { ...JSON_HEADERS, 'x-emulate-failure': 'hang' }, body: '{}', signal: controller.signal })
+  assert.equal((await arrived).outcome, 'pending')
+  controller.abort()
+  await assert.rejects(pending)
+  assert.equal((await settled).outcome, 'aborted')
+})
+
+test('management, debug and metrics routes answer 200 and are recorded verbatim', async t => {
+  const emulator = await start(t, 'vllm')
+  const routes: Array<[string, string]> = [
+    ['POST', '/invocations'], ['POST', '/tokenize'], ['POST', '/v1/load_lora_adapter'], ['GET', '/server_info?config_format=json'],
+    ['POST', '/sleep?level=1'], ['POST', '/collective_rpc'], ['POST', '/scale_elastic_ep'], ['GET', '/docs'], ['GET', '/openapi.json'],
+    ['GET', '/version'], ['POST', '/pooling'], ['GET', '/anything/at/all']
+  ]
+  for (const [method, url] of routes) {
+    const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
+    assert.equal(res.statusCode, 200, url)
+    assert.deepEqual(await res.body.json(), { emulated: url.split('?')[0] })
+  }
+  const metrics = await request(`${emulator.url}/metrics`)
+  assert.match(String(metrics.headers['content-type']), /^text\/plain/)
+  assert.match(await metrics.body.text(), /^# HELP/)
+  assert.deepEqual(emulator.received.map(r => [r.method, r.url]), [...routes, ['GET', '/metrics']])
+})
+
+test('requireToken guards /v1 with 401 {"error":"Unauthorized"} and leaves /health open', async t => {
+  const emulator = await start(t, 'vllm', { requireToken: 'sekret' })
+  const denied = await request(`${emulator.url}/v1/models`)
+  assert.equal(denied.statusCode, 401)
+  assert.deepEqual(await denied.body.json(), { error: 'Unauthorized' })
+  const wrong = await request(`${emulator.url}/v1/models`, { headers: { authorization: 'Bearer other' } })
+  assert.equal(wrong.statusCode, 401)
+  await wrong.body.dump()
+  const allowed = await request(`${emulator.url}/v1/models`, { headers: { authorization: 'bearer sekret' } })
+  assert.equal(allowed.statusCode, 200)
+  await allowed.body.dump()
+  const health = await request(`${emulator.url}/health`)
+  assert.equal(health.statusCode, 200)
+  await health.body.dump()
+})

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { writeFile, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { test } from 'node:test'
+import { request } from 'undici'
+import { stringify } from 'yaml'
+import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
+
+const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
+
+async function serveProcess (t: import('node:test').TestContext, drainTimeout: string) {
+  const emulators = await startEmulators(t, { emulators: { vllm: { tokens: 4 } } })
+  const config = { ...stackConfig(emulators), logging: { level: 'info' }, server: { drainTimeout } }
+  const dir = await mkdtemp(join(tmpdir(), 'infergate-'))
+  const file = join(dir, 'config.yaml')
+  await writeFile(file, stringify(config))
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const lines = createInterface({ input: child.stdout })
+  let url: string | undefined
+  for await (const line of lines) {
+    const entry = JSON.parse(line) as { msg: string }
+    const found = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(entry.msg)
+    if (found !== null) {
+      url = found[1]
+      break
+    }
+  }
+  assert.ok(url !== undefined)
+  return { child, url, emulators, lines }
+}
+
+test('SIGTERM: readiness turns 503, in-flight streams finish, new connections are refused, exit 0', async (t) => {
+  const { child, url, emulators } = await serveProcess(t, '30s')
+  const stream = await request(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json', 'x-emulate-inter-token-ms': '150' },
+    body: JSON.stringify({ model: 'demo-llm', stream: true, messages: [] })
+  })
+  assert.equal(stream.statusCode, 200)
+  const iterator = stream.body[Symbol.asyncIterator]()
+  await iterator.next()
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  let rest = ''
+  for (let chunk = await iterator.next(); chunk.done !== true; chunk = await iterator.next()) rest += String(chunk.value)
+  assert.ok(rest.endsWith('data: [DONE]\n\n'), 'the in-flight stream finished')
+  const [code] = await exited
+  assert.equal(code, 0)
+  await assert.rejects(request(`${url}/healthz`), /ECONNREFUSED/)
+  assert.equal(emulators.vllm.received[0]?.outcome, 'completed')
+})
+
+test('SIGTERM: streams still running at the drain timeout are cut, the process exits 0', async (t) => {
+  const { child, url, emulators } = await serveProcess(t, '300ms')
+  const stream = await request(`${url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json', 'x-emulate-inter-token-ms': '60000' },
+    body: JSON.stringify({ model: 'demo-llm', stream: true, messages: [] })
+  })
+  await stream.body[Symbol.asyncIterator]().next()
+  const settled = once(emulators.vllm.events, 'settled')
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  await assert.rejects(stream.body.text())
+  const [code] = await exited
+  assert.equal(code, 0)
+  const [record] = await settled as [{ outcome: string }]
+  assert.equal(record.outcome, 'aborted', 'the upstream request was closed too')
+})
