@@ -55,7 +55,9 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
     requestTimeout: durationMs(config.server.requestTimeout),
     http: { maxHeaderSize: config.limits.headerBytes },
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
-    clientErrorHandler
+    clientErrorHandler,
+    // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
+    frameworkErrors: (error, request, reply) => { errorHandler(error, request, reply) }
   })
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)

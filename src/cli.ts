@@ -18,6 +18,7 @@ Commands:
   hash-key KEY                print the SHA-256 hex of KEY for auth.apiKeys[].sha256
                               ("hash-key -" reads the key from standard input)
   keygen                      print a new random API key and its SHA-256
+  demo                        the gateway in front of built-in emulated backends (npm start)
 
 Options:
   -c, --config FILE           config file (YAML or JSON)
@@ -97,6 +98,12 @@ export async function main (argv: string[]): Promise<number> {
       const key = generateKey()
       process.stdout.write(`key:    ${key}\nsha256: ${hashKey(key)}\n`)
       return 0
+    }
+    case 'demo': {
+      // Loaded only here: the emulators are never part of a serving gateway.
+      const { runDemo } = await import('./demo.js')
+      await runDemo()
+      return -1 // keeps running
     }
     default:
       throw new UsageError(`unknown command "${command}"`)

@@ -20,7 +20,7 @@ export const ConfigReadError = createError<'IG_ERR_CONFIG_READ', 1, [string, str
 export const PathNonCanonicalError = createError<'IG_ERR_PATH_NONCANONICAL', 400, [string]>(
   'IG_ERR_PATH_NONCANONICAL', 'request target is not a canonical path: %s', 400, undefined, noStack)
 export const HostInvalidError = createError<'IG_ERR_HOST_INVALID', 400>(
-  'IG_ERR_HOST_INVALID', 'Host header must be hostname[:port]', 400, undefined, noStack)
+  'IG_ERR_HOST_INVALID', 'Host header must be one hostname[:port]', 400, undefined, noStack)
 export const BodyNotAllowedError = createError<'IG_ERR_BODY_NOT_ALLOWED', 400, [string]>(
   'IG_ERR_BODY_NOT_ALLOWED', '%s requests must not carry a body', 400, undefined, noStack)
 export const BodyInvalidError = createError<'IG_ERR_BODY_INVALID', 400, [string]>(

@@ -41,15 +41,16 @@ export function parseConfig (text: string, source: string, env: NodeJS.ProcessEn
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ConfigInvalidError(`${source}: the config must be a mapping of keys (listen, upstreams, auth, …)`)
   }
-  const errors: string[] = []
-  const substituted = substituteEnv(parsed, env, '', errors)
+  const envErrors: string[] = []
+  const substituted = substituteEnv(parsed, env, '', envErrors)
   const candidate: unknown = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, substituted))
-  if (validator.Check(candidate)) {
-    errors.push(...semanticProblems(candidate))
-  } else {
-    errors.push(...formatSchemaErrors(ConfigSchema, [...validator.Errors(candidate)]))
-  }
-  if (errors.length > 0) throw new ConfigInvalidError(errors.join('\n'))
+  const errors = validator.Check(candidate)
+    ? semanticProblems(candidate)
+    : formatSchemaErrors(ConfigSchema, [...validator.Errors(candidate)])
+  // A value whose variable is missing is reported once, as missing, not again as malformed.
+  const unresolved = envErrors.map(line => line.slice(0, line.indexOf(': ') + 2))
+  const all = [...envErrors, ...errors.filter(line => !unresolved.some(prefix => line.startsWith(prefix)))]
+  if (all.length > 0) throw new ConfigInvalidError(all.join('\n'))
   return deepFreeze(candidate as Config)
 }
 

@@ -7,3 +7,19 @@ const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-
 export function isValidHost (host: string | undefined): boolean {
   return host === undefined || (host.length <= 261 && HOST.test(host))
 }
+
+/**
+ * Whether the request has more than one Host line (RFC 9112 3.2: answer 400). Node keeps only the
+ * first in `headers.host`, so the raw list is counted.
+ */
+export function hasRepeatedHost (rawHeaders: readonly string[]): boolean {
+  let seen = false
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true
+      seen = true
+    }
+  }
+  return false
+}

@@ -5,6 +5,7 @@
  */
 import type { RouteRule } from '../profiles/types.js'
 import type { Upstream } from '../proxy/upstreams.js'
+import { escapeRegExp } from './escape-regexp.js'
 
 export interface Route {
   readonly rule: RouteRule
@@ -23,10 +24,12 @@ export interface RouteMatch {
 
 function compileTemplate (template: string): { pattern: RegExp, params: string[] } {
   const params: string[] = []
-  const source = template.replace(/\{([a-z]+)\}|[^{]+/g, (token, param: string | undefined) => {
-    if (param === undefined) return token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const source = template.replace(/\{([a-z]+)\}([^{/]?)|[^{]+/g, (token, param: string | undefined, next: string) => {
+    if (param === undefined) return escapeRegExp(token)
     params.push(param)
-    return '([^/?]+)'
+    // A parameter ends at the literal that follows it within its segment: "{model}:predict" never
+    // matches "a:explain:predict", which the backend may split elsewhere.
+    return `([^/?${escapeRegExp(next)}]+)${escapeRegExp(next)}`
   })
   // The target is matched whole, query included, to spare a slice per request.
   return { pattern: new RegExp(`^${source}(?:\\?|$)`), params }

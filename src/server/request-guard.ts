@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
-import { isValidHost } from '../policy/host.js'
+import { hasRepeatedHost, isValidHost } from '../policy/host.js'
 import { requestTargetProblem } from '../policy/request-target.js'
 
 export interface GatewayState {
@@ -15,7 +15,7 @@ export function createRequestGuard (maxTargetBytes: number, state: GatewayState)
     const target = request.raw.url as string
     const problem = requestTargetProblem(target, maxTargetBytes)
     if (problem !== undefined) throw new PathNonCanonicalError(problem)
-    if (!isValidHost(request.headers.host)) throw new HostInvalidError()
+    if (!isValidHost(request.headers.host) || hasRepeatedHost(request.raw.rawHeaders)) throw new HostInvalidError()
     if (state.draining && !HEALTH_PATHS.has(target)) {
       reply.header('connection', 'close')
       throw new ShuttingDownError()

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+
+const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
+const execFileAsync = promisify(execFile)
+
+async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string } = {}) {
+  const child = execFileAsync(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env } })
+  if (options.input !== undefined) child.child.stdin?.end(options.input)
+  try {
+    const { stdout, stderr } = await child
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number, stdout: string, stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+async function configFile (text: string): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'infergate-cli-')), 'config.yaml')
+  await writeFile(file, text)
+  return file
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+test('hash-key prints the SHA-256 hex of the key, from an argument or standard input', async () => {
+  assert.deepEqual(await cli(['hash-key', 'secret']), { code: 0, stdout: `${sha256('secret')}\n`, stderr: '' })
+  assert.equal((await cli(['hash-key', '-'], { input: 'from-stdin\n' })).stdout, `${sha256('from-stdin')}\n`)
+  assert.equal((await cli(['hash-key'])).code, 2)
+})
+
+test('keygen prints a fresh random key and its hash', async () => {
+  const first = await cli(['keygen'])
+  const second = await cli(['keygen'])
+  const [, key, hash] = /^key: +(ig_[A-Za-z0-9_-]{43})\nsha256: ([0-9a-f]{64})\n$/.exec(first.stdout) ?? []
+  assert.ok(key !== undefined && hash !== undefined, first.stdout)
+  assert.equal(hash, sha256(key))
+  assert.notEqual(first.stdout, second.stdout)
+})
+
+test('--version, --help, and unknown commands or options', async () => {
+  assert.match((await cli(['--version'])).stdout, /^\d+\.\d+\.\d+\n$/)
+  const help = await cli(['--help'])
+  assert.equal(help.code, 0)
+  for (const command of ['serve', 'check-config', 'hash-key', 'keygen', 'demo']) assert.match(help.stdout, new RegExp(`\\n  ${command} `))
+  const unknown = await cli(['frobnicate'])
+  assert.equal(unknown.code, 2)
+  assert.match(unknown.stderr, /unknown command "frobnicate"/)
+  assert.equal((await cli(['serve', '--bogus'])).code, 2)
+})
+
+test('check-config prints the effective config with backend credentials masked', async () => {
+  const file = await configFile(`
+upstreams:
+  - name: llm
+    framework: vllm
+    url: http://127.0.0.1:8000
+    headers: { authorization: "Bearer \${BACKEND_SECRET}" }
+auth:
+  apiKeys: [{ id: alice, sha256: "${sha256('k')}" }]
+`)
+  const result = await cli(['check-config', '--config', file], { env: { BACKEND_SECRET: 'do-not-print-me' } })
+  assert.equal(result.code, 0, result.stderr)
+  assert.ok(!result.stdout.includes('do-not-print-me'))
+  assert.match(result.stdout, /authorization: "\*+"/)
+  assert.match(result.stdout, /bodyBytes: 1048576/)
+  assert.match(result.stdout, /drainTimeout: 30s/)
+  // INFERGATE_CONFIG stands in for --config.
+  assert.equal((await cli(['check-config'], { env: { BACKEND_SECRET: 'x', INFERGATE_CONFIG: file } })).code, 0)
+})
+
+test('invalid configs: exit 1 with every problem on its own line, no stack trace', async () => {
+  const file = await configFile(`
+listen: { port: 70000 }
+upstreams:
+  - { name: llm, framework: vlm, url: "http://127.0.0.1:8000", colour: blue }
+`)
+  for (const command of ['check-config', 'serve']) {
+    const result = await cli([command, '--config', file])
+    assert.equal(result.code, 1)
+    assert.equal(result.stderr, [
+      'infergate: invalid configuration:',
+      'listen.port: must be <= 65535',
+      'upstreams[0].colour: unknown key',
+      'upstreams[0].framework: must be one of vllm, triton, torchserve',
+      ''
+    ].join('\n'))
+  }
+  const missing = await cli(['serve', '--config', '/nonexistent/infergate.yaml'])
+  assert.equal(missing.code, 1)
+  assert.equal(missing.stderr, 'infergate: cannot read config /nonexistent/infergate.yaml: ENOENT\n')
+  assert.equal((await cli(['serve'], { env: { INFERGATE_CONFIG: '' } })).code, 2)
+})

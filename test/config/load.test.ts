@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict'
+import { readdir } from 'node:fs/promises'
+import { test } from 'node:test'
+import { durationMs } from '../../src/config/duration.js'
+import { loadConfigFile, parseConfig } from '../../src/config/load.js'
+
+const upstream = '{ name: llm, framework: vllm, url: "http://127.0.0.1:8000" }'
+
+function problems (text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(text, 'test.yaml', env)
+  } catch (err) {
+    const error = err as Error & { code: string }
+    assert.equal(error.code, 'IG_ERR_CONFIG_INVALID')
+    return error.message.split('\n').slice(1)
+  }
+  assert.fail('the config was accepted')
+}
+
+test('every example config in config/ loads', async () => {
+  const dir = new URL('../../config/', import.meta.url)
+  const files = (await readdir(dir)).filter(f => /\.(ya?ml|json)$/.test(f))
+  assert.ok(files.length >= 2)
+  const env = {
+    INFERGATE_DEMO_PORT: '0',
+    INFERGATE_DEMO_VLLM_URL: 'http://127.0.0.1:1',
+    INFERGATE_DEMO_TRITON_URL: 'http://127.0.0.1:2',
+    INFERGATE_DEMO_TORCHSERVE_URL: 'http://127.0.0.1:3',
+    INFERGATE_DEMO_KEY_SHA256: 'a'.repeat(64),
+    VLLM_API_KEY: 'x',
+    TORCHSERVE_INFERENCE_KEY: 'y'
+  }
+  for (const file of files) {
+    const config = await loadConfigFile(new URL(file, dir).pathname, env)
+    assert.ok(config.upstreams.length > 0, file)
+  }
+})
+
+test('defaults fill every key left out, and the result is frozen', () => {
+  const config = parseConfig(`upstreams: [${upstream}]`, 'test.yaml')
+  assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8080 })
+  assert.deepEqual(config.metrics, { host: '127.0.0.1', port: 9464 })
+  assert.equal(config.limits.bodyBytes, 1_048_576)
+  assert.deepEqual(config.upstreams[0]?.models, ['*'])
+  assert.equal(config.upstreams[0]?.pool.connections, 8192)
+  assert.deepEqual(config.auth.apiKeys, [])
+  assert.ok(Object.isFrozen(config.upstreams[0]?.timeouts))
+})
+
+test('JSON is accepted as it is', () => {
+  const config = parseConfig(JSON.stringify({ listen: { port: 9000 }, upstreams: [{ name: 'a', framework: 'triton', url: 'https://t:8000' }] }), 'c.json')
+  assert.equal(config.listen.port, 9000)
+})
+
+test('all problems at once, one line each, named by key path', () => {
+  assert.deepEqual(problems(`
+listen: { port: -1, hots: x }
+limits: { bodyBytes: lots }
+upstreams:
+  - { name: LLM, framework: vlm, url: "http://x:1", timeouts: { idle: 5 parsecs } }
+auth:
+  apiKeys:
+    - { id: a, sha256: ABC }
+    - { sha256: "${'a'.repeat(64)}" }
+extra: true
+`), [
+    'extra: unknown key',
+    'listen.hots: unknown key',
+    'listen.port: must be >= 0',
+    'limits.bodyBytes: must be integer',
+    'upstreams[0].name: must be lower-case letters, digits, "_" or "-" (at most 63)',
+    'upstreams[0].framework: must be one of vllm, triton, torchserve',
+    'upstreams[0].timeouts.idle: must be a duration: milliseconds, or a number with a unit (ms, s, m, h)',
+    'auth.apiKeys[0].sha256: must be 64 lower-case hex digits (infergate hash-key KEY)',
+    'auth.apiKeys[1].id: is required'
+  ])
+})
+
+test('checks beyond the schema: URLs, duplicate names and keys, route groups, listener clash', () => {
+  const key = 'b'.repeat(64)
+  assert.deepEqual(problems(`
+metrics: { port: 8080 }
+upstreams:
+  - { name: a, framework: vllm, url: "ftp://x", routes: [responses, metrics] }
+  - { name: a, framework: triton, url: "http://u:p@x:1" }
+  - { name: b, framework: torchserve, url: "http://x:1/prefix" }
+  - { name: c, framework: vllm, url: "not a url" }
+auth:
+  apiKeys: [{ id: one, sha256: "${key}" }, { id: two, sha256: "${key}" }]
+`), [
+    'upstreams[0].url: must use http:// or https://',
+    'upstreams[0].routes[1]: "metrics" is not an optional route group of vllm (one of responses, rerank, score)',
+    'upstreams[1].name: "a" is used by another upstream',
+    'upstreams[1].url: must not hold credentials (use headers)',
+    'upstreams[2].url: must be an origin only (scheme, host, port), without a path',
+    'upstreams[3].url: must be an absolute http:// or https:// URL',
+    'auth.apiKeys[1].sha256: the same key is already given to "one"',
+    'metrics.port: must differ from listen.port (metrics never share the main listener)'
+  ])
+})
+
+test('ENV substitution: in any string, after parsing; a missing variable is named; $${ escapes', () => {
+  const config = parseConfig(`
+listen: { port: "\${PORT}" }
+upstreams:
+  - { name: llm, framework: vllm, url: "\${URL}", headers: { authorization: "Bearer \${TOKEN}", x-literal: "$\${NOT_ENV}" } }
+`, 'test.yaml', { PORT: '9100', URL: 'http://10.0.0.1:8000', TOKEN: 'a: b\nc' })
+  assert.equal(config.listen.port, 9100)
+  assert.equal(config.upstreams[0]?.url, 'http://10.0.0.1:8000')
+  assert.equal(config.upstreams[0]?.headers['authorization'], 'Bearer a: b\nc')
+  assert.equal(config.upstreams[0]?.headers['x-literal'], '$' + '{NOT_ENV}')
+  assert.deepEqual(problems('upstreams: [{ name: llm, framework: vllm, url: "$' + '{MISSING}" }]'), [
+    'upstreams[0].url: environment variable MISSING is not set'
+  ])
+})
+
+test('YAML errors name the line; a document that is not a mapping is refused', () => {
+  assert.match(problems('upstreams: [\n')[0] as string, /^test\.yaml:\d+:\d+: /)
+  assert.match(problems('a: 1\na: 2\n')[0] as string, /^test\.yaml:2:1: Map keys must be unique/)
+  assert.match(problems('- just\n- a list\n')[0] as string, /must be a mapping/)
+  assert.deepEqual(problems('upstreams: []'), ['upstreams: must list at least one upstream'])
+})
+
+test('durations: milliseconds or a number with a unit', () => {
+  assert.equal(durationMs(250), 250)
+  assert.equal(durationMs('250ms'), 250)
+  assert.equal(durationMs('30s'), 30_000)
+  assert.equal(durationMs('1.5 minutes'), 90_000)
+  assert.equal(durationMs('2h'), 7_200_000)
+})

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import OpenAI from 'openai'
+import { KEYS, startStack } from '../helpers/stack.js'
+
+test('the official openai SDK streams a chat completion through the gateway with an API key', async (t) => {
+  const stack = await startStack(t, { emulators: { vllm: { tokens: 5 } } })
+  const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.alice, maxRetries: 0 })
+  const stream = await client.chat.completions.create({
+    model: 'demo-llm',
+    messages: [{ role: 'user', content: 'Say hello' }],
+    stream: true,
+    stream_options: { include_usage: true }
+  })
+  let text = ''
+  let usage: OpenAI.CompletionUsage | undefined | null
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? ''
+    usage = chunk.usage ?? usage
+  }
+  assert.equal(text, ' tok0 tok1 tok2 tok3 tok4')
+  assert.equal(usage?.completion_tokens, 5)
+  assert.equal(stack.vllm.received[0]?.headers.authorization, undefined)
+
+  const models = await client.models.list()
+  assert.deepEqual(models.data.map(m => m.id), ['demo-llm'])
+})
+
+test('the SDK sees refusals as its own typed errors', async (t) => {
+  const stack = await startStack(t)
+  const wrongKey = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'ig_wrong', maxRetries: 0 })
+  await assert.rejects(wrongKey.models.list(), OpenAI.AuthenticationError)
+  const scoped = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.scoped, maxRetries: 0 })
+  await assert.rejects(scoped.chat.completions.create({ model: 'other-llm', messages: [] }), OpenAI.PermissionDeniedError)
+  assert.deepEqual(stack.vllm.received, [])
+})
