@@ -11,21 +11,24 @@ import type { Config } from './config/schema.js'
 import { RouteNotAllowedError } from './errors.js'
 import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
-import { forward } from './proxy/forward.js'
+import { GatewayMetrics } from './observability/metrics.js'
+import { createObserver } from './observability/observer.js'
+import { createForwarder } from './proxy/forward.js'
 import { createBodyParser } from './proxy/request-body.js'
 import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
-import './routing/request-state.js'
 import { RouteTable } from './routing/route-table.js'
-import { clientErrorHandler, errorHandler } from './server/error-handler.js'
+import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
 import { loggerOptions } from './server/logger.js'
 import { createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
+import { VERSION } from './version.js'
 
 export interface Gateway {
   readonly app: FastifyInstance
   readonly state: GatewayState
   readonly upstreams: readonly Upstream[]
+  readonly metrics: GatewayMetrics
 }
 
 export interface GatewayOptions {
@@ -41,6 +44,7 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
   const table = new RouteTable(upstreams)
   const authenticate = createAuthenticator(new ApiKeyStore(config.auth.apiKeys))
   const { admit, selectByBodyModel } = createRouteHooks(table, authenticate)
+  const metrics = new GatewayMetrics(config, VERSION)
 
   const app = Fastify({
     ...(options.logger === undefined ? { logger: loggerOptions(config.logging.level) } : { loggerInstance: options.logger }),
@@ -55,13 +59,16 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
     requestTimeout: durationMs(config.server.requestTimeout),
     http: { maxHeaderSize: config.limits.headerBytes },
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
-    clientErrorHandler,
+    clientErrorHandler: createClientErrorHandler(metrics),
     // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
-    frameworkErrors: (error, request, reply) => { errorHandler(error, request, reply) }
+    frameworkErrors: (error, request, reply) => {
+      metrics.refusals.inc({ reason: 'IG_ERR_PATH_NONCANONICAL' })
+      errorHandler(error, request, reply)
+    }
   })
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state))
+  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, createObserver(metrics, app.log, config.logging)))
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string
     throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)
@@ -76,11 +83,11 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
     url: '/*',
     onRequest: admit,
     preHandler: selectByBodyModel,
-    handler: forward
+    handler: createForwarder(metrics)
   })
 
   app.addHook('onClose', async () => {
     await Promise.all(upstreams.map(upstream => upstream.pool.close()))
   })
-  return { app, state, upstreams }
+  return { app, state, upstreams, metrics }
 }

@@ -2,13 +2,13 @@
  * The `infergate` command: serve, check-config, hash-key, keygen.
  * @module
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { generateKey, hashKey } from './auth/api-keys.js'
 import { loadConfigFile } from './config/load.js'
 import { maskSecrets } from './config/mask.js'
 import { startGateway } from './server/serve.js'
+import { VERSION } from './version.js'
 
 const USAGE = `Usage: infergate <command> [options]
 
@@ -19,17 +19,23 @@ Commands:
                               ("hash-key -" reads the key from standard input)
   keygen                      print a new random API key and its SHA-256
   demo                        the gateway in front of built-in emulated backends (npm start)
+  probe URL                   try management, debug and metrics routes and path tricks on a running
+                              model server or gateway; exit 1 if any answers
+                              [--key KEY] [--framework vllm|triton|torchserve|all] [--format text|json]
+                              ("probe --list" prints what it sends, without sending)
+  verify-models --manifest FILE
+                              check model files against a sha256sum manifest; exit 1 on any
+                              MISSING, MISMATCH (or, with --strict, UNLISTED) file
+                              [--root DIR] [--strict] [--jobs N] ("--write" creates the manifest)
+  audit PATH…                 static audit of deployment files (Kubernetes YAML, config.properties,
+                              command lines, Dockerfiles, infergate config) against hardening rules
+                              [--format text|json|sarif] [--fail-on low|medium|high|critical]
 
 Options:
   -c, --config FILE           config file (YAML or JSON)
   -h, --help                  show this help
   -v, --version               show the version
 `
-
-function version (): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
 
 function configPath (values: { config?: string | undefined }): string {
   const file = values.config ?? process.env['INFERGATE_CONFIG']
@@ -66,12 +72,22 @@ export async function main (argv: string[]): Promise<number> {
     options: {
       config: { type: 'string', short: 'c' },
       help: { type: 'boolean', short: 'h' },
+      key: { type: 'string' },
+      framework: { type: 'string' },
+      format: { type: 'string' },
+      list: { type: 'boolean' },
+      manifest: { type: 'string' },
+      root: { type: 'string' },
+      strict: { type: 'boolean' },
+      write: { type: 'boolean' },
+      jobs: { type: 'string' },
+      'fail-on': { type: 'string' },
       version: { type: 'boolean', short: 'v' }
     }
   })
   const [command, ...rest] = positionals
   if (values.version === true) {
-    process.stdout.write(`${version()}\n`)
+    process.stdout.write(`${VERSION}\n`)
     return 0
   }
   if (values.help === true || command === undefined || command === 'help') {
@@ -104,6 +120,20 @@ export async function main (argv: string[]): Promise<number> {
       const { runDemo } = await import('./demo.js')
       await runDemo()
       return -1 // keeps running
+    }
+    case 'probe': {
+      const { probeCommand } = await import('./ops/probe/command.js')
+      return await probeCommand(rest, values)
+    }
+    case 'verify-models': {
+      if (values.manifest === undefined) throw new UsageError('verify-models needs --manifest FILE')
+      const { verifyModels } = await import('./ops/verify-models/index.js')
+      return await verifyModels({ ...values, manifest: values.manifest })
+    }
+    case 'audit': {
+      if (rest.length === 0) throw new UsageError('audit needs at least one PATH (a file or directory)')
+      const { audit } = await import('./ops/audit/index.js')
+      return await audit(rest, { format: values.format, failOn: values['fail-on'] })
     }
     default:
       throw new UsageError(`unknown command "${command}"`)

@@ -3,9 +3,12 @@ import type { IncomingHttpHeaders } from 'node:http'
 /** Longer values are refused before hashing: no key infergate issues comes near it. */
 export const MAX_CREDENTIAL_LENGTH = 4096
 
+/** Why a credential was refused: a bounded set, used as a metric label. */
+export type CredentialProblem = 'missing' | 'malformed' | 'conflicting' | 'too_long' | 'unknown'
+
 export type CredentialResult =
   | { readonly ok: true, readonly value: string }
-  | { readonly ok: false, readonly reason: string }
+  | { readonly ok: false, readonly reason: CredentialProblem, readonly message: string }
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i
 
@@ -19,15 +22,15 @@ export function presentedCredential (headers: IncomingHttpHeaders): CredentialRe
   let bearer: string | undefined
   if (authorization !== undefined) {
     const found = BEARER.exec(authorization)
-    if (found === null) return { ok: false, reason: 'Authorization must be "Bearer <credential>"' }
+    if (found === null) return { ok: false, reason: 'malformed', message: 'Authorization must be "Bearer <credential>"' }
     bearer = found[1] as string
   }
-  if (Array.isArray(apiKey)) return { ok: false, reason: 'more than one x-api-key header' }
+  if (Array.isArray(apiKey)) return { ok: false, reason: 'malformed', message: 'more than one x-api-key header' }
   if (bearer !== undefined && apiKey !== undefined && bearer !== apiKey) {
-    return { ok: false, reason: 'Authorization and x-api-key disagree' }
+    return { ok: false, reason: 'conflicting', message: 'Authorization and x-api-key disagree' }
   }
   const value = bearer ?? apiKey
-  if (value === undefined || value.length === 0) return { ok: false, reason: 'missing credential' }
-  if (value.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'credential too long' }
+  if (value === undefined || value.length === 0) return { ok: false, reason: 'missing', message: 'missing credential' }
+  if (value.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'too_long', message: 'credential too long' }
   return { ok: true, value }
 }

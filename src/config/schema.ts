@@ -24,11 +24,6 @@ const ModelList = Type.Array(ModelPattern, { minItems: 1, default: ['*'] })
 // Lower-case names keep matching and masking simple: HTTP header names are case-insensitive.
 const HeaderName = '^[a-z0-9!#$%&\'*+.^_`|~-]+$'
 
-const Listener = (port: number) => Type.Object({
-  host: Host('127.0.0.1'),
-  port: Port(port)
-}, { additionalProperties: false, default: {} })
-
 const Upstream = Type.Object({
   name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', errorMessage: 'must be lower-case letters, digits, "_" or "-" (at most 63)' }),
   framework: Type.Union(FRAMEWORKS.map(name => Type.Literal(name))),
@@ -65,8 +60,21 @@ const ApiKey = Type.Object({
 }, { additionalProperties: false })
 
 export const ConfigSchema = Type.Object({
-  listen: Listener(8080),
-  metrics: Listener(9464),
+  listen: Type.Object({
+    host: Host('127.0.0.1'),
+    port: Port(8080)
+  }, { additionalProperties: false, default: {} }),
+  metrics: Type.Object({
+    host: Host('127.0.0.1'),
+    port: Port(9464),
+    // Scrapers must send `Authorization: Bearer <it>`; set it whenever host is not loopback.
+    bearerToken: Type.Optional(Type.String({ minLength: 16, errorMessage: 'must be at least 16 characters' })),
+    // A per-identity request counter: off by default (identities are unbounded), capped when on.
+    identityLabel: Type.Object({
+      enabled: Type.Boolean({ default: false }),
+      max: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })
+    }, { additionalProperties: false, default: {} })
+  }, { additionalProperties: false, default: {} }),
   limits: Type.Object({
     bodyBytes: Type.Integer({ minimum: 0, default: 1_048_576 }),
     // All request header bytes together; larger requests get 431 from the HTTP parser.
@@ -83,7 +91,10 @@ export const ConfigSchema = Type.Object({
     requestTimeout: Duration('5m')
   }, { additionalProperties: false, default: {} }),
   logging: Type.Object({
-    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' })
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
+    // Debugging only: request bodies (JSON routes) in the access log, credentials scrubbed, capped.
+    bodies: Type.Boolean({ default: false }),
+    bodyBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096 })
   }, { additionalProperties: false, default: {} }),
   upstreams: Type.Array(Upstream, { minItems: 1, errorMessage: 'must list at least one upstream' }),
   auth: Type.Object({

@@ -1,57 +1,83 @@
 /**
  * The handler behind every allowed route: one undici request on the upstream's pool, the response
  * streamed back chunk by chunk as it arrives. A client that goes away aborts the upstream request at
- * once, before or after the response started, so the backend stops generating.
+ * once, before or after the response started (the request guard arranges it), so the backend stops
+ * generating.
  * @module
  */
+import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { UpstreamBadResponseError } from '../errors.js'
-import type { RequestState } from '../routing/request-state.js'
+import type { GatewayMetrics } from '../observability/metrics.js'
+import { newTraceparent } from '../observability/trace.js'
+import { keepTail } from '../observability/usage.js'
+import type { RequestContext } from '../server/request-context.js'
 import { upstreamRequestHeaders } from './request-headers.js'
 import { clientResponseHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
+import { UpstreamBadResponseError } from '../errors.js'
 
-export function forward (request: FastifyRequest, reply: FastifyReply): void {
-  const state = request.gate as RequestState
-  const upstream = state.upstream ?? state.match.route.candidates[0]
-  if (upstream === undefined) throw new UpstreamBadResponseError('(none)')
-  const raw = request.raw
-  const body = request.body as Buffer | Readable | undefined
-  const contentLength = body === undefined
-    ? undefined
-    : Buffer.isBuffer(body) ? body.length : Number(raw.headers['content-length'])
+export function createForwarder (metrics: GatewayMetrics) {
+  return function forward (request: FastifyRequest, reply: FastifyReply): void {
+    const context = request.gate as RequestContext
+    const match = context.match as NonNullable<RequestContext['match']>
+    const upstream = context.upstream ?? (match.route.candidates[0] as NonNullable<RequestContext['upstream']>)
+    context.upstream = upstream
+    // The client left while its body was read: nothing to forward, nobody to answer.
+    if (reply.raw.destroyed) return
+    const raw = request.raw
+    const body = request.body as Buffer | Readable | undefined
+    const contentLength = body === undefined
+      ? undefined
+      : Buffer.isBuffer(body) ? body.length : Number(raw.headers['content-length'])
+    context.bytesIn = contentLength ?? 0
+    const traceparent = raw.headers['traceparent'] === undefined ? newTraceparent() : undefined
+    if (traceparent !== undefined) context.traceId = traceparent.slice(3, 35)
+    const abort = context.abort = new AbortController()
+    context.forwardedAt = performance.now()
+    metrics.inFlightRequests.inc({ upstream: upstream.name })
 
-  const abort = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) abort.abort()
-  })
-
-  upstream.pool.request({
-    method: raw.method as string,
-    path: raw.url as string,
-    headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength),
-    body: body ?? null,
-    signal: abort.signal
-  }, (err, response) => {
-    if (err !== null) {
-      if (!abort.signal.aborted) {
-        request.log.warn({ upstream: upstream.name, code: (err as { code?: string }).code }, 'upstream request failed')
-        reply.send(upstreamError(err, upstream.name))
+    upstream.pool.request({
+      method: raw.method as string,
+      path: raw.url as string,
+      headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength, traceparent),
+      body: body ?? null,
+      signal: abort.signal
+    }, (err, response) => {
+      if (err !== null) {
+        if (!abort.signal.aborted) {
+          request.log.warn({ upstream: upstream.name, code: (err as { code?: string }).code }, 'upstream request failed')
+          reply.send(upstreamError(err, upstream.name))
+        }
+        return
       }
-      return
-    }
-    if (abort.signal.aborted) {
-      response.body.destroy()
-      return
-    }
-    try {
-      reply.code(response.statusCode)
-    } catch {
-      response.body.destroy()
-      reply.send(new UpstreamBadResponseError(upstream.name))
-      return
-    }
-    reply.headers(clientResponseHeaders(response.headers, request.id)).send(response.body)
-  })
+      const stream = response.body
+      if (abort.signal.aborted) {
+        stream.destroy()
+        return
+      }
+      context.upstreamHeadersAt = performance.now()
+      try {
+        reply.code(response.statusCode)
+      } catch {
+        stream.destroy()
+        reply.send(new UpstreamBadResponseError(upstream.name))
+        return
+      }
+      if (response.headers['content-length'] === undefined) {
+        context.streamed = true
+        metrics.inFlightStreams.inc({ upstream: upstream.name })
+      }
+      const keepUsage = upstream.config.framework === 'vllm'
+      stream.on('data', (chunk: Buffer) => {
+        if (context.chunks++ === 0) context.firstChunkAt = performance.now()
+        context.bytesOut += chunk.length
+        if (keepUsage) keepTail(context, chunk)
+      })
+      stream.once('error', () => {
+        if (!abort.signal.aborted) context.upstreamFailure = 'mid_stream'
+      })
+      reply.headers(clientResponseHeaders(response.headers, request.id)).send(stream)
+    })
+  }
 }

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
+import type { RequestContext } from '../server/request-context.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
 
 type Done = (err: Error | null, body?: unknown) => void
@@ -64,8 +65,8 @@ function modelFromJson (body: Buffer, field: string): string | Error {
 
 export function createBodyParser (limit: number) {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
-    const state = request.gate as NonNullable<FastifyRequest['gate']>
-    const source = state.match.route.rule.model
+    const context = request.gate as RequestContext
+    const source = (context.match as NonNullable<RequestContext['match']>).route.rule.model
     const declared = request.headers['content-length']
     if (declared !== undefined && Number(declared) > limit) {
       done(new BodyTooLargeError(limit))
@@ -90,7 +91,7 @@ export function createBodyParser (limit: number) {
           done(model)
           return
         }
-        state.model = model
+        context.model = model
       }
       done(null, body)
     })

@@ -20,7 +20,8 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set([
 
 /** `[name, value, …]` for undici; repeated client headers stay repeated. */
 export function upstreamRequestHeaders (
-  raw: IncomingMessage, upstream: Upstream, requestId: string, contentLength: number | undefined
+  raw: IncomingMessage, upstream: Upstream, requestId: string, contentLength: number | undefined,
+  traceparent: string | undefined
 ): string[] {
   const listed = connectionListed(raw.headers.connection)
   const rawHeaders = raw.rawHeaders
@@ -34,6 +35,7 @@ export function upstreamRequestHeaders (
   const address = raw.socket.remoteAddress
   if (address !== undefined) headers.push('x-forwarded-for', address)
   if (contentLength !== undefined) headers.push('content-length', String(contentLength))
+  if (traceparent !== undefined) headers.push('traceparent', traceparent)
   for (const value of upstream.extraHeaders) headers.push(value)
   return headers
 }

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { Authenticate } from '../auth/authenticate.js'
 import { BodyNotAllowedError, ModelRequiredError, RouteNotAllowedError } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
-import type { RequestState } from './request-state.js'
+import type { RequestContext } from '../server/request-context.js'
 import type { RouteTable } from './route-table.js'
 import { selectUpstream } from './select-upstream.js'
 
@@ -18,24 +18,25 @@ function hasBody (request: FastifyRequest): boolean {
 
 export function createRouteHooks (table: RouteTable, authenticate: Authenticate) {
   function admit (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const principal = authenticate(request)
+    const context = request.gate as RequestContext
+    context.principal = authenticate(request, context)
     const target = request.raw.url as string
     const match = table.match(request.method, target)
     if (match === undefined) throw new RouteNotAllowedError(request.method, target.slice(0, pathLength(target)))
     const rule = match.route.rule
     // GET routes carry no body; one that came anyway would be read by nobody or by the backend alone.
     if (rule.methods[0] === 'GET' && hasBody(request)) throw new BodyNotAllowedError('GET')
-    const state: RequestState = { match, principal, upstream: undefined, model: undefined }
-    request.gate = state
-    if (match.pathModel !== undefined) selectUpstream(state, match.pathModel)
+    context.match = match
+    if (match.pathModel !== undefined) selectUpstream(context, match.route, match.pathModel)
     done()
   }
 
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const state = request.gate as RequestState
-    if (state.match.route.rule.model.from === 'body' && state.upstream === undefined) {
-      if (state.model === undefined) throw new ModelRequiredError()
-      selectUpstream(state, state.model)
+    const context = request.gate as RequestContext
+    const route = (context.match as NonNullable<RequestContext['match']>).route
+    if (route.rule.model.from === 'body' && context.upstream === undefined) {
+      if (context.model === undefined) throw new ModelRequiredError()
+      selectUpstream(context, route, context.model)
     }
     done()
   }

@@ -6,6 +6,8 @@
  */
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { GatewayMetrics } from '../observability/metrics.js'
+import { contextOf } from './request-context.js'
 
 const FRAMEWORK_CODES: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'IG_ERR_MEDIA_TYPE',
@@ -32,23 +34,35 @@ export function errorHandler (error: FastifyError, request: FastifyRequest, repl
     code = 'IG_ERR_INTERNAL'
     message = 'internal error'
   }
+  const context = contextOf(request, reply)
+  context.refusal = code
   if (status === 401) reply.header('www-authenticate', 'Bearer realm="infergate"')
   if (CLOSE_CONNECTION.has(code)) reply.header('connection', 'close')
   reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message, requestId: request.id } })
 }
 
-/** Requests the HTTP parser refused (malformed, smuggling attempts, headers over the limit). */
-export function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy()
-    return
+/**
+ * Requests the HTTP parser refused (malformed, smuggling attempts, headers over the limit): no
+ * request object exists, so they are only counted.
+ */
+export function createClientErrorHandler (metrics: GatewayMetrics) {
+  return function clientErrorHandler (err: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable) {
+      socket.destroy()
+      return
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
+    metrics.refusals.inc({ reason: tooLarge ? 'IG_ERR_HEADERS_TOO_LARGE' : 'IG_ERR_BAD_REQUEST' })
+    socket.end(rawErrorResponse(tooLarge))
   }
-  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
+}
+
+function rawErrorResponse (tooLarge: boolean): string {
   const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'
   const body = JSON.stringify({
     error: tooLarge
       ? { code: 'IG_ERR_HEADERS_TOO_LARGE', message: 'request headers exceed the limit' }
       : { code: 'IG_ERR_BAD_REQUEST', message: 'malformed HTTP request' }
   })
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
 }

@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
+import type { ObserveEnd } from '../observability/observer.js'
 import { hasRepeatedHost, isValidHost } from '../policy/host.js'
 import { requestTargetProblem } from '../policy/request-target.js'
+import { RequestContext } from './request-context.js'
 
 export interface GatewayState {
   draining: boolean
@@ -9,9 +11,19 @@ export interface GatewayState {
 
 const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
-/** First hook of every request: refuse ambiguous targets and hosts before anything else looks at them. */
-export function createRequestGuard (maxTargetBytes: number, state: GatewayState) {
+/**
+ * First hook of every request: opens its context, arranges for the end of the response (finished or
+ * cut) to abort the upstream request and be observed, then refuses ambiguous targets and hosts before
+ * anything else looks at them.
+ */
+export function createRequestGuard (maxTargetBytes: number, state: GatewayState, observeEnd: ObserveEnd) {
   return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const context = new RequestContext(request, reply)
+    request.gate = context
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) context.abort?.abort()
+      observeEnd(context)
+    })
     const target = request.raw.url as string
     const problem = requestTargetProblem(target, maxTargetBytes)
     if (problem !== undefined) throw new PathNonCanonicalError(problem)

@@ -6,10 +6,13 @@
 import { buildGateway, type Gateway, type GatewayOptions } from '../app.js'
 import { durationMs } from '../config/duration.js'
 import type { Config } from '../config/schema.js'
+import { isLoopback, startMetricsServer } from '../observability/metrics-server.js'
 
 export interface RunningGateway extends Gateway {
   /** http://host:port the gateway listens on. */
   readonly url: string
+  /** http://host:port of the metrics listener (GET /metrics). */
+  readonly metricsUrl: string
   /** Drains, then closes; resolves when every connection is gone. */
   shutdown (): Promise<void>
 }
@@ -17,7 +20,22 @@ export interface RunningGateway extends Gateway {
 export async function startGateway (config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
   const gateway = buildGateway(config, options)
   const { app, state } = gateway
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port })
+  if (config.logging.bodies) {
+    app.log.warn('logging.bodies is ON: request bodies (prompts) go to the logs. Debugging only; turn it off in production.')
+  }
+  if (!isLoopback(config.metrics.host) && config.metrics.bearerToken === undefined) {
+    app.log.warn({ host: config.metrics.host }, 'the metrics listener is not on loopback and has no metrics.bearerToken: anyone who reaches it can scrape')
+  }
+  const metricsServer = await startMetricsServer(config.metrics, gateway.metrics.registry)
+  app.addHook('onClose', () => metricsServer.close())
+  app.log.info({ url: `${metricsServer.url}/metrics` }, 'metrics listening')
+  let url: string
+  try {
+    url = await app.listen({ host: config.listen.host, port: config.listen.port })
+  } catch (err) {
+    await app.close()
+    throw err
+  }
   const drainMs = durationMs(config.server.drainTimeout)
   let closing: Promise<void> | undefined
 
@@ -37,5 +55,5 @@ export async function startGateway (config: Config, options: GatewayOptions = {}
     return closing
   }
 
-  return { ...gateway, url, shutdown }
+  return { ...gateway, url, metricsUrl: metricsServer.url, shutdown }
 }

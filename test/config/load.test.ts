@@ -39,7 +39,7 @@ test('every example config in config/ loads', async () => {
 test('defaults fill every key left out, and the result is frozen', () => {
   const config = parseConfig(`upstreams: [${upstream}]`, 'test.yaml')
   assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8080 })
-  assert.deepEqual(config.metrics, { host: '127.0.0.1', port: 9464 })
+  assert.deepEqual(config.metrics, { host: '127.0.0.1', port: 9464, identityLabel: { enabled: false, max: 100 } })
   assert.equal(config.limits.bodyBytes, 1_048_576)
   assert.deepEqual(config.upstreams[0]?.models, ['*'])
   assert.equal(config.upstreams[0]?.pool.connections, 8192)

@@ -1,37 +1,15 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { writeFile, mkdtemp } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { stringify } from 'yaml'
+import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
-
-const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
 
 async function serveProcess (t: import('node:test').TestContext, drainTimeout: string) {
   const emulators = await startEmulators(t, { emulators: { vllm: { tokens: 4 } } })
   const config = { ...stackConfig(emulators), logging: { level: 'info' }, server: { drainTimeout } }
-  const dir = await mkdtemp(join(tmpdir(), 'infergate-'))
-  const file = join(dir, 'config.yaml')
-  await writeFile(file, stringify(config))
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.after(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const lines = createInterface({ input: child.stdout })
-  let url: string | undefined
-  for await (const line of lines) {
-    const entry = JSON.parse(line) as { msg: string }
-    const found = /^Server listening at (http:\/\/127\.0\.0\.1:\d+)$/.exec(entry.msg)
-    if (found !== null) {
-      url = found[1]
-      break
-    }
-  }
-  assert.ok(url !== undefined)
-  return { child, url, emulators, lines }
+  const { child, url } = await startServeProcess(t, config)
+  return { child, url, emulators }
 }
 
 test('SIGTERM: readiness turns 503, in-flight streams finish, new connections are refused, exit 0', async (t) => {

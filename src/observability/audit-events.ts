@@ -1,0 +1,23 @@
+/** Which refusals are audit events, and the upstream failure kinds, by error code. */
+const AUDIT_EVENTS: Readonly<Record<string, string>> = {
+  IG_ERR_UNAUTHENTICATED: 'auth.failure',
+  IG_ERR_ROUTE_NOT_ALLOWED: 'route.refused',
+  IG_ERR_MODEL_NOT_ALLOWED: 'scope.refused',
+  IG_ERR_PATH_NONCANONICAL: 'request.refused',
+  IG_ERR_HOST_INVALID: 'request.refused'
+}
+
+const UPSTREAM_ERROR_KINDS: Readonly<Record<string, string>> = {
+  IG_ERR_UPSTREAM_UNREACHABLE: 'unreachable',
+  IG_ERR_UPSTREAM_UNRESOLVABLE: 'unresolvable',
+  IG_ERR_UPSTREAM_TIMEOUT: 'timeout',
+  IG_ERR_UPSTREAM_BAD_RESPONSE: 'bad_response'
+}
+
+export function auditEventFor (code: string | undefined): string | undefined {
+  return code === undefined ? undefined : AUDIT_EVENTS[code]
+}
+
+export function upstreamErrorKind (code: string | undefined): string | undefined {
+  return code === undefined ? undefined : UPSTREAM_ERROR_KINDS[code]
+}

@@ -1,0 +1,111 @@
+/**
+ * What happens when a response is over (finished, failed, or cut by the client): metrics, one access
+ * log line built from an explicit list of fields (never a dump of the request: no headers, no query
+ * string, no bodies unless an operator asked), and an audit event for refusals.
+ * @module
+ */
+import { performance } from 'node:perf_hooks'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config/schema.js'
+import type { RequestContext } from '../server/request-context.js'
+import { auditEventFor, upstreamErrorKind } from './audit-events.js'
+import type { GatewayMetrics } from './metrics.js'
+import { scrubBody } from './scrub.js'
+import { traceIdOf } from './trace.js'
+import { usageFromTail } from './usage.js'
+
+// Not an HTTP status: the client closed the connection before a response started (nginx's 499).
+export const CLIENT_CLOSED = 499
+const MAX_LOGGED_PATH = 256
+const LOGS_INFO: ReadonlySet<string> = new Set(['info', 'debug', 'trace'])
+
+const seconds = (from: number, to: number) => (to - from) / 1000
+const round = (ms: number) => Math.round(ms * 1000) / 1000
+
+export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger, logging: Config['logging']) {
+  return function observeEnd (context: RequestContext): void {
+    const { request, reply } = context
+    const response = reply.raw
+    const now = performance.now()
+    const completed = response.writableFinished
+    const status = !completed && !response.headersSent ? CLIENT_CLOSED : response.statusCode
+    const route = context.match?.route.rule.id ?? 'none'
+    const upstream = context.upstream?.name ?? 'none'
+    const labels = { upstream, route }
+
+    metrics.requests.inc({ upstream, route, status_class: `${Math.floor(status / 100)}xx` })
+    metrics.duration.observe(labels, seconds(context.startedAt, now))
+    if (context.forwardedAt !== 0) {
+      metrics.overhead.observe(seconds(context.startedAt, context.forwardedAt))
+      metrics.inFlightRequests.dec({ upstream })
+    }
+    if (context.upstreamHeadersAt !== 0) metrics.firstByte.observe(labels, seconds(context.forwardedAt, context.upstreamHeadersAt))
+    if (context.streamed) {
+      metrics.inFlightStreams.dec({ upstream })
+      metrics.streamDuration.observe(labels, seconds(context.upstreamHeadersAt, now))
+      if (context.firstChunkAt !== 0) metrics.firstToken.observe(labels, seconds(context.startedAt, context.firstChunkAt))
+    }
+    const usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
+    const model = metrics.modelLabel(context.model)
+    if (usage !== undefined) {
+      metrics.tokens.inc({ model, kind: 'prompt' }, usage.promptTokens)
+      metrics.tokens.inc({ model, kind: 'completion' }, usage.completionTokens)
+    }
+    if (context.principal !== undefined) metrics.countIdentity(context.principal.id)
+    const refusal = context.refusal
+    if (refusal !== undefined) {
+      metrics.refusals.inc({ reason: refusal })
+      if (refusal === 'IG_ERR_UNAUTHENTICATED') {
+        metrics.authFailures.inc({ method: context.refusalReason === 'missing' ? 'none' : 'api-key', reason: context.refusalReason ?? 'unknown' })
+      }
+    }
+    const errorKind = upstreamErrorKind(refusal) ?? context.upstreamFailure
+    if (errorKind !== undefined) metrics.upstreamErrors.inc({ upstream, kind: errorKind })
+
+    if (!LOGS_INFO.has(log.level)) return
+    const target = request.raw.url ?? ''
+    const query = target.indexOf('?')
+    const path = (query === -1 ? target : target.slice(0, query)).slice(0, MAX_LOGGED_PATH)
+    const event = auditEventFor(refusal)
+    const entry = {
+      reqId: request.id,
+      traceId: traceIdOf(request.headers['traceparent']) ?? context.traceId,
+      method: request.method,
+      path,
+      route: context.match?.route.rule.path,
+      identity: context.principal?.id,
+      auth: context.principal?.method,
+      upstream: context.upstream?.name,
+      framework: context.upstream?.config.framework,
+      model: context.model,
+      status,
+      refusal,
+      bytesIn: context.bytesIn,
+      bytesOut: context.bytesOut,
+      durationMs: round(now - context.startedAt),
+      ttfbMs: context.upstreamHeadersAt === 0 ? undefined : round(context.upstreamHeadersAt - context.forwardedAt),
+      streamed: context.streamed || undefined,
+      chunks: context.streamed ? context.chunks : undefined,
+      ttftMs: context.streamed && context.firstChunkAt !== 0 ? round(context.firstChunkAt - context.startedAt) : undefined,
+      promptTokens: usage?.promptTokens,
+      completionTokens: usage?.completionTokens,
+      upstreamFailure: context.upstreamFailure,
+      requestBody: logging.bodies && Buffer.isBuffer(request.body) ? scrubBody(request.body, logging.bodyBytes) : undefined
+    }
+    log.info(entry, 'request')
+    if (event !== undefined) {
+      log.warn({
+        event,
+        reqId: request.id,
+        reason: context.refusalReason ?? refusal,
+        identity: context.principal?.id,
+        method: request.method,
+        path,
+        model: context.model,
+        remoteAddress: request.raw.socket.remoteAddress
+      }, 'audit')
+    }
+  }
+}
+
+export type ObserveEnd = ReturnType<typeof createObserver>

@@ -1,0 +1,58 @@
+/**
+ * Everything the gateway learns about one request, hook by hook: one object per request, created by
+ * the first hook, read by the access log and the metrics when the response is over.
+ * @module
+ */
+import { performance } from 'node:perf_hooks'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Principal } from '../auth/principal.js'
+import type { Upstream } from '../proxy/upstreams.js'
+import type { RouteMatch } from '../routing/route-table.js'
+
+export class RequestContext {
+  readonly startedAt = performance.now()
+  readonly request: FastifyRequest
+  readonly reply: FastifyReply
+  match: RouteMatch | undefined = undefined
+  principal: Principal | undefined = undefined
+  upstream: Upstream | undefined = undefined
+  model: string | undefined = undefined
+  /** The `IG_ERR_*` code when the gateway refused or failed the request, and why. */
+  refusal: string | undefined = undefined
+  refusalReason: string | undefined = undefined
+  /** Aborts the upstream request when the client goes away. */
+  abort: AbortController | undefined = undefined
+  bytesIn = 0
+  /** performance.now() marks; 0 = never happened. */
+  forwardedAt = 0
+  upstreamHeadersAt = 0
+  firstChunkAt = 0
+  chunks = 0
+  bytesOut = 0
+  /** The response has no Content-Length: SSE, chunked predictions. */
+  streamed = false
+  /** Set when the upstream failed after its response started. */
+  upstreamFailure: string | undefined = undefined
+  /** The trace id the gateway started, when the client sent no `traceparent`. */
+  traceId: string | undefined = undefined
+  /** The last chunks of a vLLM response, where its `usage` is. */
+  tail: Buffer[] | undefined = undefined
+  tailBytes = 0
+
+  constructor (request: FastifyRequest, reply: FastifyReply) {
+    this.request = request
+    this.reply = reply
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    gate: RequestContext | null
+  }
+}
+
+/** The request's context; requests refused by the router before any hook get one here. */
+export function contextOf (request: FastifyRequest, reply: FastifyReply): RequestContext {
+  request.gate ??= new RequestContext(request, reply)
+  return request.gate
+}
