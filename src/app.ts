@@ -74,7 +74,7 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
     throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)
   })
 
-  registerHealthRoutes(app, new Readiness(upstreams), state)
+  registerHealthRoutes(app, new Readiness(upstreams, result => metrics.upstreamUp.set({ upstream: result.name }, result.ready ? 1 : 0)), state)
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', createBodyParser(config.limits.bodyBytes))

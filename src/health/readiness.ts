@@ -41,9 +41,12 @@ async function probe (upstream: Upstream): Promise<ProbeResult> {
 export class Readiness {
   readonly #upstreams: readonly Upstream[]
   readonly #cache = new Map<Upstream, CachedProbe>()
+  readonly #onProbe: (result: ProbeResult) => void
 
-  constructor (upstreams: readonly Upstream[]) {
+  /** `onProbe` hears each fresh probe result (the upstream_up metric). */
+  constructor (upstreams: readonly Upstream[], onProbe: (result: ProbeResult) => void) {
     this.#upstreams = upstreams
+    this.#onProbe = onProbe
   }
 
   async check (): Promise<{ ready: boolean, upstreams: ProbeResult[] }> {
@@ -51,7 +54,10 @@ export class Readiness {
     const results = await Promise.all(this.#upstreams.map(upstream => {
       const cached = this.#cache.get(upstream)
       if (cached !== undefined && now - cached.at < durationMs(upstream.config.healthCheck.cache)) return cached.result
-      const result = probe(upstream)
+      const result = probe(upstream).then(outcome => {
+        this.#onProbe(outcome)
+        return outcome
+      })
       this.#cache.set(upstream, { at: now, result })
       return result
     }))

@@ -28,6 +28,7 @@ export class GatewayMetrics {
   readonly authFailures: Counter<'method' | 'reason'>
   readonly upstreamErrors: Counter<'upstream' | 'kind'>
   readonly overhead: Histogram
+  readonly upstreamUp: Gauge<'upstream'>
   readonly identityRequests: Counter<'identity'> | undefined
   readonly #models: ReadonlySet<string>
   readonly #identities = new Set<string>()
@@ -70,6 +71,9 @@ export class GatewayMetrics {
     })
     this.overhead = new Histogram({
       name: `${PREFIX}gateway_overhead_seconds`, help: 'Time spent in the gateway before a request is forwarded.', buckets: OVERHEAD_BUCKETS, registers
+    })
+    this.upstreamUp = new Gauge({
+      name: `${PREFIX}upstream_up`, help: 'Whether the upstream\'s health route answered 2xx at the last /readyz probe.', labelNames: ['upstream'], registers
     })
     new Gauge({
       name: `${PREFIX}build_info`, help: 'Version of infergate and of Node.js.', labelNames: ['version', 'node'], registers
