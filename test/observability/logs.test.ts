@@ -82,8 +82,17 @@ test('one access line per request with the documented fields; audit events for r
   assert.equal(stream['traceId'], '0af7651916cd43dd8448eb211c80319c')
   assert.equal(emulators.vllm.received[0]?.headers['traceparent'], traceparent, 'traceparent propagated upstream')
   for (const [field, value] of Object.entries({
-    method: 'POST', path: '/v1/chat/completions', route: '/v1/chat/completions', identity: 'alice', auth: 'api-key',
-    upstream: 'vllm', framework: 'vllm', model: 'demo-llm', status: 200, streamed: true, completionTokens: 4
+    method: 'POST',
+    path: '/v1/chat/completions',
+    route: '/v1/chat/completions',
+    identity: 'alice',
+    auth: 'api-key',
+    upstream: 'vllm',
+    framework: 'vllm',
+    model: 'demo-llm',
+    status: 200,
+    streamed: true,
+    completionTokens: 4
   })) assert.deepEqual(stream[field], value, field)
   for (const field of ['durationMs', 'ttfbMs', 'ttftMs', 'chunks', 'bytesIn', 'bytesOut', 'promptTokens']) {
     assert.equal(typeof stream[field], 'number', field)
