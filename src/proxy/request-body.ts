@@ -48,8 +48,8 @@ function readWhole (payload: IncomingMessage, limit: number, done: (err: Error |
   payload.on('data', onData).on('end', onEnd).on('error', onError)
 }
 
-/** The model a JSON body names; an Error when the body is not a JSON object naming one. */
-function modelFromJson (body: Buffer, field: string): string | Error {
+/** The parsed body and the model it names; an Error when it is not a JSON object naming one. */
+function parseModelBody (body: Buffer, field: string): { json: Record<string, unknown>, model: string } | Error {
   let parsed: unknown
   try {
     parsed = JSON.parse(body.toString('utf8'))
@@ -57,10 +57,11 @@ function modelFromJson (body: Buffer, field: string): string | Error {
     return new BodyInvalidError('not valid JSON')
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return new BodyInvalidError('not a JSON object')
-  const model = (parsed as Record<string, unknown>)[field]
+  const json = parsed as Record<string, unknown>
+  const model = json[field]
   if (typeof model !== 'string' || model.length === 0) return new ModelRequiredError()
   if (model.length > MAX_MODEL_NAME) return new BodyInvalidError(`"${field}" is longer than ${MAX_MODEL_NAME} characters`)
-  return model
+  return { json, model }
 }
 
 export function createBodyParser (limit: number) {
@@ -86,12 +87,13 @@ export function createBodyParser (limit: number) {
         return
       }
       if (source.from === 'body') {
-        const model = modelFromJson(body, source.field)
-        if (model instanceof Error) {
-          done(model)
+        const parsed = parseModelBody(body, source.field)
+        if (parsed instanceof Error) {
+          done(parsed)
           return
         }
-        context.model = model
+        context.model = parsed.model
+        context.json = parsed.json
       }
       done(null, body)
     })

@@ -9,6 +9,10 @@ import type { Principal } from '../auth/principal.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import type { RouteMatch } from '../routing/route-table.js'
 
+export interface LimitLease {
+  release (context: RequestContext): void
+}
+
 export class RequestContext {
   readonly startedAt = performance.now()
   readonly request: FastifyRequest
@@ -17,6 +21,10 @@ export class RequestContext {
   principal: Principal | undefined = undefined
   upstream: Upstream | undefined = undefined
   model: string | undefined = undefined
+  /** The JSON body, parsed once (routes that read the model from the body). */
+  json: Record<string, unknown> | undefined = undefined
+  /** Held limits (concurrency, reserved tokens), given back when the response is over. */
+  lease: LimitLease | undefined = undefined
   /** The `IG_ERR_*` code when the gateway refused or failed the request, and why. */
   refusal: string | undefined = undefined
   refusalReason: string | undefined = undefined

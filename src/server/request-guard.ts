@@ -23,6 +23,7 @@ export function createRequestGuard (maxTargetBytes: number, state: GatewayState,
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) context.abort?.abort()
       observeEnd(context)
+      context.lease?.release(context)
     })
     const target = request.raw.url as string
     const problem = requestTargetProblem(target, maxTargetBytes)
