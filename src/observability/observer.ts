@@ -45,7 +45,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
       metrics.streamDuration.observe(labels, seconds(context.upstreamHeadersAt, now))
       if (context.firstChunkAt !== 0) metrics.firstToken.observe(labels, seconds(context.startedAt, context.firstChunkAt))
     }
-    const usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
+    const usage = context.usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
     const model = metrics.modelLabel(context.model)
     if (usage !== undefined) {
       metrics.tokens.inc({ model, kind: 'prompt' }, usage.promptTokens)

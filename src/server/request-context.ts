@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Principal } from '../auth/principal.js'
+import type { TokenUsage } from '../observability/usage.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import type { RouteMatch } from '../routing/route-table.js'
 
@@ -46,6 +47,8 @@ export class RequestContext {
   /** The last chunks of a vLLM response, where its `usage` is. */
   tail: Buffer[] | undefined = undefined
   tailBytes = 0
+  /** The usage the upstream reported, read when the response is over (before the lease is released). */
+  usage: TokenUsage | undefined = undefined
 
   constructor (request: FastifyRequest, reply: FastifyReply) {
     this.request = request
