@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { parseChoice } from '../verify-models/options.js'
 import { listFiles, SKIPPED_DIRECTORIES } from '../verify-models/walk.js'
 import { atLeast, evaluate } from './engine.js'
-import { isInputName, readInput } from './inputs/index.js'
+import { cannotRead, isInputName, readInput, unreadable } from './inputs/index.js'
 import { FORMATS, formatReport } from './report.js'
 import { RULES } from './rules.js'
 import { SEVERITIES, type Finding, type Subject } from './types.js'
@@ -39,6 +39,6 @@ async function inputFiles (path: string): Promise<Array<string | Subject>> {
     if (!(await stat(path)).isDirectory()) return [path]
     return (await listFiles(path, SKIPPED_DIRECTORIES)).filter(isInputName).map(file => join(path, file))
   } catch (err) {
-    return [{ type: 'unreadable', file: path, line: 1, problem: `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]
+    return [unreadable(path, cannotRead(err))]
   }
 }

@@ -34,7 +34,7 @@ export async function readInput (file: string): Promise<Subject[]> {
   try {
     bytes = await readFile(file)
   } catch (err) {
-    return [unreadable(file, `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`)]
+    return [unreadable(file, cannotRead(err))]
   }
   // A NUL byte never appears in text; a model file or archive is not a deployment input.
   if (bytes.subarray(0, 8192).includes(0)) return [unreadable(file, 'binary file, not a deployment input')]
@@ -51,6 +51,10 @@ function yamlFile (file: string, text: string): Subject[] {
   })
 }
 
-function unreadable (file: string, problem: string, line = 1): Subject {
+export function unreadable (file: string, problem: string, line = 1): Subject {
   return { type: 'unreadable', file, line, problem }
+}
+
+export function cannotRead (err: unknown): string {
+  return `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})`
 }
