@@ -4,8 +4,7 @@
  * @module
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { ApiKeyStore } from './auth/api-keys.js'
-import { createAuthenticator } from './auth/authenticate.js'
+import { createIdentities } from './auth/identities.js'
 import { durationMs } from './config/duration.js'
 import type { Config } from './config/schema.js'
 import { RouteNotAllowedError } from './errors.js'
@@ -13,6 +12,7 @@ import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
 import { GatewayMetrics } from './observability/metrics.js'
 import { createObserver } from './observability/observer.js'
+import { createLimits } from './limits/hooks.js'
 import { createForwarder } from './proxy/forward.js'
 import { createBodyParser } from './proxy/request-body.js'
 import { createUpstream, type Upstream } from './proxy/upstreams.js'
@@ -29,6 +29,8 @@ export interface Gateway {
   readonly state: GatewayState
   readonly upstreams: readonly Upstream[]
   readonly metrics: GatewayMetrics
+  /** Re-reads `auth.apiKeysFile` (what SIGHUP does). */
+  reloadKeys (reason: string): Promise<void>
 }
 
 export interface GatewayOptions {
@@ -38,12 +40,10 @@ export interface GatewayOptions {
 
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 
-export function buildGateway (config: Config, options: GatewayOptions = {}): Gateway {
+export async function buildGateway (config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const state: GatewayState = { draining: false }
   const upstreams = config.upstreams.map(createUpstream)
   const table = new RouteTable(upstreams)
-  const authenticate = createAuthenticator(new ApiKeyStore(config.auth.apiKeys))
-  const { admit, selectByBodyModel } = createRouteHooks(table, authenticate)
   const metrics = new GatewayMetrics(config, VERSION)
 
   const app = Fastify({
@@ -66,6 +66,8 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
       errorHandler(error, request, reply)
     }
   })
+  const identities = await createIdentities(config, metrics, app.log)
+  const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)
   app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, createObserver(metrics, app.log, config.logging)))
@@ -78,16 +80,22 @@ export function buildGateway (config: Config, options: GatewayOptions = {}): Gat
 
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', createBodyParser(config.limits.bodyBytes))
+  // Limits per identity (src/limits, `rateLimit`): requests and concurrency in preParsing (after
+  // authentication, before the body is read), tokens in preHandler (after the JSON body named its
+  // upstream). Empty lists when nothing is configured: then the route has no extra hook.
+  const limits = createLimits(app, config, metrics)
   app.route({
     method: PROXIED_METHODS,
     url: '/*',
     onRequest: admit,
-    preHandler: selectByBodyModel,
+    preParsing: limits.preParsing,
+    preHandler: [selectByBodyModel, ...limits.preHandler],
     handler: createForwarder(metrics)
   })
 
   app.addHook('onClose', async () => {
+    identities.stop()
     await Promise.all(upstreams.map(upstream => upstream.pool.close()))
   })
-  return { app, state, upstreams, metrics }
+  return { app, state, upstreams, metrics, reloadKeys: identities.reloadKeys }
 }

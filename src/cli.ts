@@ -64,6 +64,7 @@ async function serve (file: string): Promise<void> {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  process.on('SIGHUP', () => { void gateway.reloadKeys('SIGHUP') })
 }
 
 export async function main (argv: string[]): Promise<number> {

@@ -33,6 +33,8 @@ export const MediaTypeUnsupportedError = createError<'IG_ERR_MEDIA_TYPE', 415, [
 /** Identity and access */
 export const UnauthenticatedError = createError<'IG_ERR_UNAUTHENTICATED', 401, [string]>(
   'IG_ERR_UNAUTHENTICATED', '%s', 401, undefined, noStack)
+export const AuthUnavailableError = createError<'IG_ERR_AUTH_UNAVAILABLE', 503>(
+  'IG_ERR_AUTH_UNAVAILABLE', 'the token issuer\'s keys cannot be fetched; try again later', 503, undefined, noStack)
 export const RouteNotAllowedError = createError<'IG_ERR_ROUTE_NOT_ALLOWED', 404, [string, string]>(
   'IG_ERR_ROUTE_NOT_ALLOWED', 'no inference route %s %s', 404, undefined, noStack)
 export const ModelRequiredError = createError<'IG_ERR_MODEL_REQUIRED', 400>(
@@ -57,3 +59,13 @@ export const ShuttingDownError = createError<'IG_ERR_SHUTTING_DOWN', 503>(
 /** Anything not foreseen: the message is never shown to clients. */
 export const InternalError = createError<'IG_ERR_INTERNAL', 500>(
   'IG_ERR_INTERNAL', 'internal error', 500)
+
+/** Limits per identity (rateLimit) */
+export const RateLimitedError = createError<'IG_ERR_RATE_LIMITED', 429, [number, string]>(
+  'IG_ERR_RATE_LIMITED', 'more than %d requests in this window; retry in %s', 429, undefined, noStack)
+export const ConcurrencyLimitedError = createError<'IG_ERR_CONCURRENCY_LIMITED', 429, [number]>(
+  'IG_ERR_CONCURRENCY_LIMITED', 'this identity already has %d requests in flight', 429, undefined, noStack)
+export const TokenLimitedError = createError<'IG_ERR_TOKEN_LIMITED', 429, [number, number]>(
+  'IG_ERR_TOKEN_LIMITED', 'reserving %d tokens would exceed the budget of %d tokens in this window', 429, undefined, noStack)
+export const LimitsUnavailableError = createError<'IG_ERR_LIMITS_UNAVAILABLE', 503>(
+  'IG_ERR_LIMITS_UNAVAILABLE', 'rate limits cannot be checked right now', 503, undefined, noStack)

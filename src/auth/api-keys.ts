@@ -1,7 +1,7 @@
 /**
  * API keys, stored only as SHA-256 digests. The presented key is hashed and the digest looked up; the
  * lookup itself can only leak timing about a digest the caller cannot steer, and the final comparison
- * is constant-time anyway.
+ * is constant-time anyway. The whole set is replaced at once when a key file is reloaded.
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
@@ -21,24 +21,43 @@ export function generateKey (): string {
 interface StoredKey {
   readonly digest: Buffer
   readonly principal: Principal
+  readonly expiresAt: number
+  readonly disabled: boolean
 }
 
+export type ApiKeyResult = Principal | 'unknown' | 'expired' | 'revoked'
+
 export class ApiKeyStore {
-  readonly #byDigest = new Map<string, StoredKey>()
+  #byDigest = new Map<string, StoredKey>()
 
   constructor (keys: readonly ApiKeyConfig[]) {
-    for (const key of keys) {
-      this.#byDigest.set(key.sha256, {
-        digest: Buffer.from(key.sha256, 'hex'),
-        principal: Object.freeze({ id: key.id, method: 'api-key', mayUse: compileModelPatterns(key.models) })
-      })
-    }
+    this.replace(keys)
   }
 
-  authenticate (presented: string): Principal | undefined {
+  get size (): number {
+    return this.#byDigest.size
+  }
+
+  /** Swaps in a new set at once: requests already admitted keep going. */
+  replace (keys: readonly ApiKeyConfig[]): void {
+    const next = new Map<string, StoredKey>()
+    for (const key of keys) {
+      next.set(key.sha256, {
+        digest: Buffer.from(key.sha256, 'hex'),
+        principal: Object.freeze({ id: key.id, method: 'api-key', mayUse: compileModelPatterns(key.models) }),
+        expiresAt: key.expiresAt === undefined ? Infinity : Date.parse(key.expiresAt),
+        disabled: key.disabled
+      })
+    }
+    this.#byDigest = next
+  }
+
+  authenticate (presented: string): ApiKeyResult {
     const digest = createHash('sha256').update(presented).digest()
     const stored = this.#byDigest.get(digest.toString('hex'))
-    if (stored === undefined || !timingSafeEqual(stored.digest, digest)) return undefined
+    if (stored === undefined || !timingSafeEqual(stored.digest, digest)) return 'unknown'
+    if (stored.disabled) return 'revoked'
+    if (stored.expiresAt <= Date.now()) return 'expired'
     return stored.principal
   }
 }

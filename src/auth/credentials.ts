@@ -4,10 +4,10 @@ import type { IncomingHttpHeaders } from 'node:http'
 export const MAX_CREDENTIAL_LENGTH = 4096
 
 /** Why a credential was refused: a bounded set, used as a metric label. */
-export type CredentialProblem = 'missing' | 'malformed' | 'conflicting' | 'too_long' | 'unknown'
+export type CredentialProblem = 'missing' | 'malformed' | 'conflicting' | 'too_long'
 
 export type CredentialResult =
-  | { readonly ok: true, readonly value: string }
+  | { readonly ok: true, readonly value: string, readonly bearer: boolean }
   | { readonly ok: false, readonly reason: CredentialProblem, readonly message: string }
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i
@@ -32,5 +32,5 @@ export function presentedCredential (headers: IncomingHttpHeaders): CredentialRe
   const value = bearer ?? apiKey
   if (value === undefined || value.length === 0) return { ok: false, reason: 'missing', message: 'missing credential' }
   if (value.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'too_long', message: 'credential too long' }
-  return { ok: true, value }
+  return { ok: true, value, bearer: bearer !== undefined }
 }

@@ -3,6 +3,6 @@ import type { ModelMatcher } from '../routing/model-patterns.js'
 /** Who is calling, once proven. Never holds the credential itself. */
 export interface Principal {
   readonly id: string
-  readonly method: 'api-key'
+  readonly method: 'api-key' | 'jwt'
   readonly mayUse: ModelMatcher
 }

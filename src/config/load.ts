@@ -43,6 +43,7 @@ export function parseConfig (text: string, source: string, env: NodeJS.ProcessEn
   }
   const envErrors: string[] = []
   const substituted = substituteEnv(parsed, env, '', envErrors)
+  const singleIssuer = wrapSingleIssuer(substituted)
   const candidate: unknown = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, substituted))
   const errors = validator.Check(candidate)
     ? semanticProblems(candidate)
@@ -50,8 +51,19 @@ export function parseConfig (text: string, source: string, env: NodeJS.ProcessEn
   // A value whose variable is missing is reported once, as missing, not again as malformed.
   const unresolved = envErrors.map(line => line.slice(0, line.indexOf(': ') + 2))
   const all = [...envErrors, ...errors.filter(line => !unresolved.some(prefix => line.startsWith(prefix)))]
+    .map(line => singleIssuer && line.startsWith('auth.jwt[0]') ? 'auth.jwt' + line.slice('auth.jwt[0]'.length) : line)
   if (all.length > 0) throw new ConfigInvalidError(all.join('\n'))
   return deepFreeze(candidate as Config)
+}
+
+/** `auth.jwt` may be one issuer or a list: a single one becomes a list of one, errors still name it as written. */
+function wrapSingleIssuer (config: unknown): boolean {
+  const auth = (config as { auth?: unknown }).auth
+  if (auth === null || typeof auth !== 'object') return false
+  const jwt = (auth as { jwt?: unknown }).jwt
+  if (jwt === null || typeof jwt !== 'object' || Array.isArray(jwt)) return false;
+  (auth as { jwt: unknown[] }).jwt = [jwt]
+  return true
 }
 
 function deepFreeze<T> (value: T): T {

@@ -9,10 +9,13 @@ import { FRAMEWORKS } from '../profiles/types.js'
 
 /** Milliseconds as a number, or a string with a unit: "250ms", "30s", "5m", "1h", "1 minute". */
 export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hour|hours)\\s*$'
-const Duration = (defaultValue: string) => Type.Union([
+const Duration = (defaultValue?: string) => Type.Union([
   Type.Integer({ minimum: 0 }),
   Type.String({ pattern: DURATION_PATTERN })
-], { default: defaultValue, errorMessage: 'must be a duration: milliseconds, or a number with a unit (ms, s, m, h)' })
+], {
+  ...(defaultValue === undefined ? {} : { default: defaultValue }),
+  errorMessage: 'must be a duration: milliseconds, or a number with a unit (ms, s, m, h)'
+})
 
 const Port = (defaultValue: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultValue })
 const Host = (defaultValue: string) => Type.String({ minLength: 1, default: defaultValue })
@@ -53,10 +56,46 @@ const Upstream = Type.Object({
   }, { additionalProperties: false, default: {} })
 }, { additionalProperties: false })
 
-const ApiKey = Type.Object({
+export const ApiKeySchema = Type.Object({
+  // Several entries may share an id: one identity, several keys (rotation).
   id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$', errorMessage: 'must be 64 lower-case hex digits (infergate hash-key KEY)' }),
-  models: ModelList
+  models: ModelList,
+  expiresAt: Type.Optional(Type.String({ format: 'date-time', errorMessage: 'must be an RFC 3339 date-time, e.g. 2027-01-31T00:00:00Z' })),
+  disabled: Type.Boolean({ default: false })
+}, { additionalProperties: false })
+
+// "none" is not among them, and never will be.
+export const JWT_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
+  'HS256', 'HS384', 'HS512'
+] as const
+
+const JwtIssuer = Type.Object({
+  issuer: Type.String({ minLength: 1 }),
+  audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })],
+    { errorMessage: 'must be a string or a list of strings' }),
+  // Required, no default: the verifier never guesses which algorithms a token may use.
+  algorithms: Type.Array(Type.Union(JWT_ALGORITHMS.map(a => Type.Literal(a))), { minItems: 1 }),
+  // Exactly one key source.
+  jwksUri: Type.Optional(Type.String({ minLength: 1 })),
+  publicKeys: Type.Optional(Type.Array(Type.Union([Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown())]), { minItems: 1, errorMessage: 'must be a list of PEM public keys or JWKs' })),
+  jwksFile: Type.Optional(Type.String({ minLength: 1 })),
+  secret: Type.Optional(Type.String({ minLength: 32, errorMessage: 'must be at least 32 characters' })),
+  jwks: Type.Object({
+    cacheMaxAge: Duration('10m'),
+    // No refetch more often than this, unknown kid or not: an attacker's random kids cannot hammer the issuer.
+    cooldown: Duration('30s'),
+    timeout: Duration('5s')
+  }, { additionalProperties: false, default: {} }),
+  identityClaim: Type.String({ minLength: 1, default: 'sub' }),
+  // Without modelsClaim every verified token may use every model; with it, a token without the claim
+  // may use only defaultModels (none unless configured).
+  modelsClaim: Type.Optional(Type.String({ minLength: 1 })),
+  defaultModels: Type.Array(ModelPattern, { default: [] }),
+  clockToleranceSeconds: Type.Integer({ minimum: 0, maximum: 300, default: 30 }),
+  maxTokenAge: Type.Optional(Duration()),
+  maxTokenBytes: Type.Integer({ minimum: 256, maximum: 65_536, default: 8192 })
 }, { additionalProperties: false })
 
 export const ConfigSchema = Type.Object({
@@ -98,10 +137,60 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   upstreams: Type.Array(Upstream, { minItems: 1, errorMessage: 'must list at least one upstream' }),
   auth: Type.Object({
-    apiKeys: Type.Array(ApiKey, { default: [] })
-  }, { additionalProperties: false, default: {} })
+    apiKeys: Type.Array(ApiKeySchema, { default: [] }),
+    // More keys from a file (a mounted Secret): re-read on SIGHUP and when it changes.
+    apiKeysFile: Type.Optional(Type.String({ minLength: 1 })),
+    // One issuer, or a list (several issuers); a single object is read as a list of one.
+    jwt: Type.Array(JwtIssuer, { default: [] }),
+    // Verified JWTs, by the hash of the whole token, until they expire: no signature check per request.
+    tokenCache: Type.Object({
+      maxEntries: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 10_000 })
+    }, { additionalProperties: false, default: {} })
+  }, { additionalProperties: false, default: {} }),
+  // Limits per identity (src/limits). Absent: no limits at all. Each limit applies only when set,
+  // here for every identity or under `identities` for one (an identity's keys replace these).
+  rateLimit: Type.Optional((() => {
+    const window = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: DURATION_PATTERN })], {
+      errorMessage: 'must be a duration: milliseconds, or a number with a unit (ms, s, m, h)'
+    })
+    const limits = {
+      // Requests per `timeWindow`.
+      max: Type.Optional(Type.Integer({ minimum: 1 })),
+      // In-flight requests; a stream counts until it ends.
+      concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
+      // Generated (completion) tokens per window on vLLM routes: `max_tokens` is reserved on admission.
+      // Unset fields fall back to the defaults' (then to 1 minute and 1024, src/limits/config.ts).
+      tokens: Type.Optional(Type.Object({
+        max: Type.Integer({ minimum: 1 }),
+        timeWindow: Type.Optional(window),
+        // Reserved for requests that name no max_tokens / max_completion_tokens.
+        defaultMaxTokens: Type.Optional(Type.Integer({ minimum: 1 }))
+      }, { additionalProperties: false }))
+    }
+    return Type.Object({
+      ...limits,
+      timeWindow: Duration('1 minute'),
+      // Defaults are not filled inside records: an identity without its own window takes the one above.
+      identities: Type.Record(Type.String({ minLength: 1 }), Type.Object({
+        ...limits,
+        timeWindow: Type.Optional(window)
+      }, { additionalProperties: false }), { default: {} }),
+      // Shared counters for several replicas; without it they live in this process.
+      redis: Type.Optional(Type.Object({
+        url: Type.String({ pattern: '^rediss?://', errorMessage: 'must be a redis:// or rediss:// URL' }),
+        keyPrefix: Type.String({ default: 'infergate:' }),
+        // Redis unreachable: refuse with 503 (closed) or let requests through unlimited (open).
+        onError: Type.Union([Type.Literal('closed'), Type.Literal('open')], { default: 'closed' }),
+        // Bounds connects and commands, so that an outage never holds requests for long.
+        timeout: Duration('500ms'),
+        // A replica that dies leaves its concurrency leases behind for at most this long.
+        leaseTtl: Duration('30s')
+      }, { additionalProperties: false }))
+    }, { additionalProperties: false })
+  })())
 }, { additionalProperties: false })
 
 export type Config = Static<typeof ConfigSchema>
 export type UpstreamConfig = Config['upstreams'][number]
 export type ApiKeyConfig = Config['auth']['apiKeys'][number]
+export type JwtIssuerConfig = Config['auth']['jwt'][number]

@@ -2,7 +2,7 @@
 import { optionalGroups } from '../profiles/index.js'
 import type { Config } from './schema.js'
 
-function urlProblem (value: string): string | undefined {
+function httpUrl (value: string): URL | string {
   let url: URL
   try {
     url = new URL(value)
@@ -11,8 +11,40 @@ function urlProblem (value: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must use http:// or https://'
   if (url.username !== '' || url.password !== '') return 'must not hold credentials (use headers)'
+  return url
+}
+
+function upstreamUrlProblem (value: string): string | undefined {
+  const url = httpUrl(value)
+  if (typeof url === 'string') return url
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') return 'must be an origin only (scheme, host, port), without a path'
   return undefined
+}
+
+const KEY_SOURCES = ['jwksUri', 'publicKeys', 'jwksFile', 'secret'] as const
+
+function jwtProblems (config: Config): string[] {
+  const problems: string[] = []
+  const issuers = new Set<string>()
+  config.auth.jwt.forEach((jwt, i) => {
+    const at = `auth.jwt[${i}]`
+    if (issuers.has(jwt.issuer)) problems.push(`${at}.issuer: "${jwt.issuer}" is configured twice`)
+    issuers.add(jwt.issuer)
+    const sources = KEY_SOURCES.filter(key => jwt[key] !== undefined)
+    if (sources.length !== 1) problems.push(`${at}: needs exactly one of ${KEY_SOURCES.join(', ')}${sources.length > 1 ? ` (has ${sources.join(', ')})` : ''}`)
+    // No key confusion: a shared secret only with HMAC algorithms, public keys only with the others.
+    const hmac = (jwt.algorithms as readonly string[]).filter(a => a.startsWith('HS'))
+    if (jwt.secret !== undefined && hmac.length !== jwt.algorithms.length) {
+      problems.push(`${at}.algorithms: with a shared secret only HS256, HS384, HS512 are allowed`)
+    } else if (jwt.secret === undefined && hmac.length > 0) {
+      problems.push(`${at}.algorithms: ${hmac.join(', ')} needs a shared secret, never public keys`)
+    }
+    if (jwt.jwksUri !== undefined) {
+      const url = httpUrl(jwt.jwksUri)
+      if (typeof url === 'string') problems.push(`${at}.jwksUri: ${url}`)
+    }
+  })
+  return problems
 }
 
 export function semanticProblems (config: Config): string[] {
@@ -22,7 +54,7 @@ export function semanticProblems (config: Config): string[] {
     const at = `upstreams[${i}]`
     if (names.has(upstream.name)) problems.push(`${at}.name: "${upstream.name}" is used by another upstream`)
     names.add(upstream.name)
-    const url = urlProblem(upstream.url)
+    const url = upstreamUrlProblem(upstream.url)
     if (url !== undefined) problems.push(`${at}.url: ${url}`)
     const groups = optionalGroups(upstream.framework)
     upstream.routes.forEach((group, j) => {
@@ -40,6 +72,7 @@ export function semanticProblems (config: Config): string[] {
     }
     digests.set(key.sha256, key.id)
   })
+  problems.push(...jwtProblems(config))
   if (config.listen.host === config.metrics.host && config.listen.port === config.metrics.port && config.listen.port !== 0) {
     problems.push('metrics.port: must differ from listen.port (metrics never share the main listener)')
   }

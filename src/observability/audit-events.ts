@@ -1,10 +1,14 @@
 /** Which refusals are audit events, and the upstream failure kinds, by error code. */
 const AUDIT_EVENTS: Readonly<Record<string, string>> = {
   IG_ERR_UNAUTHENTICATED: 'auth.failure',
+  IG_ERR_AUTH_UNAVAILABLE: 'auth.failure',
   IG_ERR_ROUTE_NOT_ALLOWED: 'route.refused',
   IG_ERR_MODEL_NOT_ALLOWED: 'scope.refused',
   IG_ERR_PATH_NONCANONICAL: 'request.refused',
-  IG_ERR_HOST_INVALID: 'request.refused'
+  IG_ERR_HOST_INVALID: 'request.refused',
+  IG_ERR_RATE_LIMITED: 'rate.limited',
+  IG_ERR_CONCURRENCY_LIMITED: 'rate.limited',
+  IG_ERR_TOKEN_LIMITED: 'rate.limited'
 }
 
 const UPSTREAM_ERROR_KINDS: Readonly<Record<string, string>> = {

@@ -29,7 +29,11 @@ export class GatewayMetrics {
   readonly upstreamErrors: Counter<'upstream' | 'kind'>
   readonly overhead: Histogram
   readonly upstreamUp: Gauge<'upstream'>
+  readonly jwksRefreshes: Counter<'issuer' | 'result'>
+  readonly configReloads: Counter<'result'>
   readonly identityRequests: Counter<'identity'> | undefined
+  readonly limitsStoreUp: Gauge
+  readonly limitsUnenforced: Counter<'limit'>
   readonly #models: ReadonlySet<string>
   readonly #identities = new Set<string>()
   readonly #identityCap: number
@@ -75,9 +79,21 @@ export class GatewayMetrics {
     this.upstreamUp = new Gauge({
       name: `${PREFIX}upstream_up`, help: 'Whether the upstream\'s health route answered 2xx at the last /readyz probe.', labelNames: ['upstream'], registers
     })
+    this.jwksRefreshes = new Counter({
+      name: `${PREFIX}jwks_refreshes_total`, help: 'JWKS fetches, by issuer and result (success, failure).', labelNames: ['issuer', 'result'], registers
+    })
+    this.configReloads = new Counter({
+      name: `${PREFIX}config_reloads_total`, help: 'Reloads of the API key file, by result (success, failure).', labelNames: ['result'], registers
+    })
     new Gauge({
       name: `${PREFIX}build_info`, help: 'Version of infergate and of Node.js.', labelNames: ['version', 'node'], registers
     }).set({ version, node: process.version }, 1)
+    this.limitsStoreUp = new Gauge({
+      name: `${PREFIX}limits_store_up`, help: 'rateLimit.redis: 1 while Redis answers, 0 during an outage.', registers
+    })
+    this.limitsUnenforced = new Counter({
+      name: `${PREFIX}limits_unenforced_total`, help: 'Limit checks skipped because Redis was unreachable (rateLimit.redis.onError: open), by limit.', labelNames: ['limit'], registers
+    })
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
 
     this.identityRequests = config.metrics.identityLabel.enabled

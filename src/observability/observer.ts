@@ -55,8 +55,8 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
     const refusal = context.refusal
     if (refusal !== undefined) {
       metrics.refusals.inc({ reason: refusal })
-      if (refusal === 'IG_ERR_UNAUTHENTICATED') {
-        metrics.authFailures.inc({ method: context.refusalReason === 'missing' ? 'none' : 'api-key', reason: context.refusalReason ?? 'unknown' })
+      if (refusal === 'IG_ERR_UNAUTHENTICATED' || refusal === 'IG_ERR_AUTH_UNAVAILABLE') {
+        metrics.authFailures.inc({ method: context.authMethod ?? 'none', reason: context.refusalReason ?? 'unknown' })
       }
     }
     const errorKind = upstreamErrorKind(refusal) ?? context.upstreamFailure

@@ -27,6 +27,11 @@ export interface RouteRule {
   readonly streaming: Streaming
   /** Optional group an operator switches on per upstream (`upstreams[].routes`); absent: always on. */
   readonly group?: string
+  /**
+   * Answered by the gateway rather than forwarded: `model-list` merges the model lists of every
+   * upstream offering the route and keeps the models the caller may use.
+   */
+  readonly answer?: 'model-list'
 }
 
 export interface Profile {

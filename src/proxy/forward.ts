@@ -9,18 +9,22 @@ import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { GatewayMetrics } from '../observability/metrics.js'
+import { clientBody } from '../limits/include-usage.js'
 import { newTraceparent } from '../observability/trace.js'
 import { keepTail } from '../observability/usage.js'
 import type { RequestContext } from '../server/request-context.js'
+import { createModelLister } from './model-list.js'
 import { upstreamRequestHeaders } from './request-headers.js'
 import { clientResponseHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
 import { UpstreamBadResponseError } from '../errors.js'
 
 export function createForwarder (metrics: GatewayMetrics) {
-  return function forward (request: FastifyRequest, reply: FastifyReply): void {
+  const listModels = createModelLister()
+  return function forward (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
     const context = request.gate as RequestContext
     const match = context.match as NonNullable<RequestContext['match']>
+    if (match.route.rule.answer === 'model-list') return listModels(request, reply)
     const upstream = context.upstream ?? (match.route.candidates[0] as NonNullable<RequestContext['upstream']>)
     context.upstream = upstream
     // The client left while its body was read: nothing to forward, nobody to answer.
@@ -77,7 +81,7 @@ export function createForwarder (metrics: GatewayMetrics) {
       stream.once('error', () => {
         if (!abort.signal.aborted) context.upstreamFailure = 'mid_stream'
       })
-      reply.headers(clientResponseHeaders(response.headers, request.id)).send(stream)
+      reply.headers(clientResponseHeaders(response.headers, request.id)).send(clientBody(context, stream))
     })
   }
 }

@@ -8,17 +8,19 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
+import { duplicateTopLevelKey } from './json-keys.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 
 const MAX_MODEL_NAME = 256
 
+// application/json or application/*+json, with no charset or UTF-8: a backend decoding another
+// charset would read other bytes than the gateway checked.
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset="?utf-8"?\s*)?$/i
+
 function isJsonMediaType (contentType: string | undefined): boolean {
-  if (contentType === undefined) return false
-  const end = contentType.indexOf(';')
-  const type = (end === -1 ? contentType : contentType.slice(0, end)).trim().toLowerCase()
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))
+  return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType)
 }
 
 function readWhole (payload: IncomingMessage, limit: number, done: (err: Error | null, body?: Buffer) => void): void {
@@ -50,13 +52,16 @@ function readWhole (payload: IncomingMessage, limit: number, done: (err: Error |
 
 /** The parsed body and the model it names; an Error when it is not a JSON object naming one. */
 function parseModelBody (body: Buffer, field: string): { json: Record<string, unknown>, model: string } | Error {
+  const text = body.toString('utf8')
   let parsed: unknown
   try {
-    parsed = JSON.parse(body.toString('utf8'))
+    parsed = JSON.parse(text)
   } catch {
     return new BodyInvalidError('not valid JSON')
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return new BodyInvalidError('not a JSON object')
+  const duplicate = duplicateTopLevelKey(text)
+  if (duplicate !== undefined) return new BodyInvalidError(`key "${duplicate.slice(0, 64)}" appears twice`)
   const json = parsed as Record<string, unknown>
   const model = json[field]
   if (typeof model !== 'string' || model.length === 0) return new ModelRequiredError()

@@ -5,6 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Authenticate } from '../auth/authenticate.js'
+import type { Principal } from '../auth/principal.js'
 import { BodyNotAllowedError, ModelRequiredError, RouteNotAllowedError } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import type { RequestContext } from '../server/request-context.js'
@@ -19,7 +20,16 @@ function hasBody (request: FastifyRequest): boolean {
 export function createRouteHooks (table: RouteTable, authenticate: Authenticate) {
   function admit (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const context = request.gate as RequestContext
-    context.principal = authenticate(request, context)
+    const principal = authenticate(request, context)
+    if (principal instanceof Promise) {
+      principal.then(verified => admitRouteSafely(request, context, verified, done), done)
+    } else {
+      admitRoute(request, context, principal, done)
+    }
+  }
+
+  function admitRoute (request: FastifyRequest, context: RequestContext, principal: Principal, done: HookHandlerDoneFunction): void {
+    context.principal = principal
     const target = request.raw.url as string
     const match = table.match(request.method, target)
     if (match === undefined) throw new RouteNotAllowedError(request.method, target.slice(0, pathLength(target)))
@@ -29,6 +39,15 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
     context.match = match
     if (match.pathModel !== undefined) selectUpstream(context, match.route, match.pathModel)
     done()
+  }
+
+  /** Refusals thrown after an await must still reach fastify's error path. */
+  function admitRouteSafely (request: FastifyRequest, context: RequestContext, principal: Principal, done: HookHandlerDoneFunction): void {
+    try {
+      admitRoute(request, context, principal, done)
+    } catch (err) {
+      done(err as Error)
+    }
   }
 
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {

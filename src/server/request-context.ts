@@ -20,6 +20,8 @@ export class RequestContext {
   readonly reply: FastifyReply
   match: RouteMatch | undefined = undefined
   principal: Principal | undefined = undefined
+  /** How the caller tried to authenticate, known before it succeeds (for failure metrics). */
+  authMethod: Principal['method'] | undefined = undefined
   upstream: Upstream | undefined = undefined
   model: string | undefined = undefined
   /** The JSON body, parsed once (routes that read the model from the body). */

@@ -18,7 +18,7 @@ export interface RunningGateway extends Gateway {
 }
 
 export async function startGateway (config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
-  const gateway = buildGateway(config, options)
+  const gateway = await buildGateway(config, options)
   const { app, state } = gateway
   if (config.logging.bodies) {
     app.log.warn('logging.bodies is ON: request bodies (prompts) go to the logs. Debugging only; turn it off in production.')

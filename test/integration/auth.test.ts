@@ -86,12 +86,12 @@ test('an identity may use only its models: 403 outside its scope, nothing forwar
 
 test('x-request-id is propagated when safe, generated otherwise, and echoed to the client', async (t) => {
   const stack = await startStack(t)
-  const given = await request(`${stack.url}/v1/models`, { headers: { ...auth(), 'x-request-id': 'trace-123' } })
+  const given = await request(`${stack.url}/v2/models/demo-tensor`, { headers: { ...auth(), 'x-request-id': 'trace-123' } })
   await given.body.dump()
   assert.equal(given.headers['x-request-id'], 'trace-123')
-  assert.equal(stack.vllm.received[0]?.headers['x-request-id'], 'trace-123')
-  const unsafe = await request(`${stack.url}/v1/models`, { headers: { ...auth(), 'x-request-id': 'bad id\u0001'.replace('\u0001', '') + ' <script>' } })
+  assert.equal(stack.triton.received[0]?.headers['x-request-id'], 'trace-123')
+  const unsafe = await request(`${stack.url}/v2/models/demo-tensor`, { headers: { ...auth(), 'x-request-id': 'bad id\u0001'.replace('\u0001', '') + ' <script>' } })
   await unsafe.body.dump()
   assert.match(String(unsafe.headers['x-request-id']), /^[0-9a-f-]{36}$/)
-  assert.equal(stack.vllm.received[1]?.headers['x-request-id'], unsafe.headers['x-request-id'])
+  assert.equal(stack.triton.received[1]?.headers['x-request-id'], unsafe.headers['x-request-id'])
 })

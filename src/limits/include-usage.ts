@@ -1,0 +1,38 @@
+/**
+ * Token settlement needs the usage of every stream. A client that did not ask for it gets
+ * `stream_options.include_usage: true` added to its forwarded JSON body (re-serialised once: the
+ * one case where the gateway forwards other bytes than it received), and its stream is relayed
+ * through a filter that removes the usage chunk again. Every other stream is relayed untouched.
+ * @module
+ */
+import { pipeline, type Readable } from 'node:stream'
+import type { FastifyRequest } from 'fastify'
+import type { RequestContext } from '../server/request-context.js'
+import { UsageChunkFilter } from './sse-usage-filter.js'
+
+// vLLM routes whose streams report usage only when asked (the Responses API always reports it).
+const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
+
+const stripping = new WeakSet<RequestContext>()
+const ignore = (): void => {}
+
+function isObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Asks the upstream for the stream's usage when the client did not. */
+export function includeUsage (request: FastifyRequest, context: RequestContext, json: Record<string, unknown>): void {
+  if (json['stream'] !== true || !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '')) return
+  const options = json['stream_options']
+  if (isObject(options) && options['include_usage'] === true) return
+  json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }
+  request.body = Buffer.from(JSON.stringify(json))
+  stripping.add(context)
+}
+
+/** What the client receives: the upstream's body, without the usage chunk it did not ask for. */
+export function clientBody (context: RequestContext, body: Readable): Readable {
+  if (!context.streamed || !stripping.has(context)) return body
+  // pipeline: an upstream failure cuts the client's stream, a client that leaves stops the upstream's.
+  return pipeline(body, new UsageChunkFilter(), ignore)
+}

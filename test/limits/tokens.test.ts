@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { test } from 'node:test'
+import { request } from 'undici'
+import type { RecordedRequest } from '../../src/emulators/index.js'
+import { auth, startStack } from '../helpers/stack.js'
+import { chat, chatBody, eventually } from './helpers.js'
+
+const admitted = async (url: string, fields: Record<string, unknown>, headers: Record<string, string> = {}) => {
+  const response = await chat(url, fields, headers)
+  assert.equal(response.status, 200, response.text)
+  return response
+}
+
+test('a request that would exceed the token budget: 429 IG_ERR_TOKEN_LIMITED with Retry-After, nothing forwarded', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100, defaultMaxTokens: 150 } } } })
+  const over = await chat(stack.url, { max_tokens: 101 })
+  assert.equal(over.status, 429)
+  assert.equal(over.code, 'IG_ERR_TOKEN_LIMITED')
+  assert.ok(Number(over.retryAfter) >= 1 && Number(over.retryAfter) <= 60, `Retry-After ${over.retryAfter}`)
+  // No max_tokens: defaultMaxTokens is reserved.
+  assert.equal((await chat(stack.url)).code, 'IG_ERR_TOKEN_LIMITED')
+  assert.equal((await chat(stack.url, { max_completion_tokens: 100, max_tokens: 500 })).status, 200)
+  assert.equal(stack.vllm.received.length, 1)
+})
+
+test('settlement from usage: a 7-token answer with max_tokens 100 leaves 93 tokens available again', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const answer = await admitted(stack.url, { max_tokens: 100 }, { 'x-emulate-tokens': '7' })
+  assert.match(answer.text, /"completion_tokens":7/)
+  await eventually(() => admitted(stack.url, { max_tokens: 93 }, { 'x-emulate-tokens': '93' }))
+  // 7 + 93: the budget is spent.
+  assert.equal((await chat(stack.url, { max_tokens: 1 })).code, 'IG_ERR_TOKEN_LIMITED')
+})
+
+test('concurrent streams cannot overshoot: reservations count while streaming; a cut stream is charged its reservation', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const stream = await request(`${stack.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json', 'x-emulate-inter-token-ms': '60000' },
+    body: chatBody({ stream: true, max_tokens: 60 })
+  })
+  await stream.body[Symbol.asyncIterator]().next()
+  assert.equal((await chat(stack.url, { stream: true, max_tokens: 60 })).code, 'IG_ERR_TOKEN_LIMITED')
+  await admitted(stack.url, { max_tokens: 40 }, { 'x-emulate-tokens': '40' })
+  const settled = once(stack.vllm.events, 'settled')
+  stream.body.destroy()
+  assert.equal((await settled as [RecordedRequest])[0].outcome, 'aborted')
+  // No usage arrived for the cut stream: it keeps its 60 (never refunded blindly), 60 + 40 = 100.
+  for (let i = 0; i < 3; i++) assert.equal((await chat(stack.url, { max_tokens: 1 })).code, 'IG_ERR_TOKEN_LIMITED')
+})
+
+test('include_usage: injected upstream for a stream that did not ask, its usage chunk stripped, settled from it', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 50 } } } })
+  const body = chatBody({ stream: true, max_tokens: 50, stream_options: { continuous_usage_stats: false } })
+  const response = await request(`${stack.url}/v1/chat/completions`, {
+    method: 'POST', headers: { ...auth(), 'content-type': 'application/json', 'x-emulate-tokens': '5' }, body
+  })
+  const text = await response.body.text()
+  const forwarded = JSON.parse(String(stack.vllm.received[0]?.body)) as { stream_options: Record<string, unknown> }
+  assert.deepEqual(forwarded.stream_options, { continuous_usage_stats: false, include_usage: true })
+  assert.doesNotMatch(text, /"usage"/)
+  assert.match(text, /"finish_reason":"length"/)
+  assert.ok(text.endsWith('data: [DONE]\n\n'))
+  assert.equal(text.split('\n\n').filter(frame => frame.startsWith('data: {')).length, 6, 'five tokens and the finish chunk')
+  // Settled from the stripped usage: 5 of 50 used.
+  await eventually(() => admitted(stack.url, { max_tokens: 45 }))
+})
+
+test('a client that asked for usage gets it, and every other body is forwarded byte for byte', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 1000 } } } })
+  const asked = chatBody({ stream: true, max_tokens: 10, stream_options: { include_usage: true } })
+  const response = await request(`${stack.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: asked })
+  assert.match(await response.body.text(), /"choices":\[\],"usage":\{"prompt_tokens"/)
+  const plain = chatBody({ max_tokens: 10 })
+  await admitted(stack.url, { max_tokens: 10 })
+  assert.deepEqual(stack.vllm.received.map(r => r.body.toString()), [asked, plain])
+})
+
+test('a token refusal after a concurrency slot was taken gives the slot back; other frameworks have no token budget', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { concurrency: 1, tokens: { max: 10 } } } })
+  assert.equal((await chat(stack.url, { max_tokens: 11 })).code, 'IG_ERR_TOKEN_LIMITED')
+  await eventually(() => admitted(stack.url, { max_tokens: 5 }))
+  const triton = await request(`${stack.url}/v2/models/demo-tensor/infer`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [{ name: 'INPUT0', shape: [1, 1], datatype: 'FP32', data: [1] }] })
+  })
+  await triton.body.dump()
+  assert.equal(triton.statusCode, 200)
+})
