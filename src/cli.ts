@@ -64,7 +64,7 @@ async function serve (file: string): Promise<void> {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
-  process.on('SIGHUP', () => { void gateway.reloadKeys('SIGHUP') })
+  process.on('SIGHUP', () => { gateway.reloadKeys('SIGHUP').catch(() => undefined) })
 }
 
 export async function main (argv: string[]): Promise<number> {

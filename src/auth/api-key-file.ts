@@ -63,7 +63,7 @@ export class ApiKeyFileWatcher {
   start (): void {
     const name = basename(this.#file)
     this.#watcher = watch(dirname(this.#file), (_event, changed) => {
-      if (changed === null || changed === name || changed.startsWith('..')) void this.reload('file changed')
+      if (changed === null || changed === name || changed.startsWith('..')) this.reload('file changed').catch(() => undefined)
     })
     this.#watcher.on('error', err => this.#events.onFailed(err, 'watch'))
     this.#watcher.unref()

@@ -36,7 +36,7 @@ export class RemoteJwks {
   /** jose's key getter for jwtVerify. */
   readonly getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
     if (this.#keys === undefined) await this.refresh()
-    else if (Date.now() - this.#fetchedAt > this.#options.cacheMaxAgeMs && !this.#coolingDown()) void this.refresh()
+    else if (Date.now() - this.#fetchedAt > this.#options.cacheMaxAgeMs && !this.#coolingDown()) this.refresh().catch(() => undefined)
     const keys = this.#keys
     if (keys === undefined) throw new JwksUnavailableError()
     try {

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { request } from 'undici'
+import { duplicateTopLevelKey } from '../../src/proxy/json-keys.js'
+import { auth, KEYS, startStack } from '../helpers/stack.js'
+
+test('duplicated top-level keys are found, escaped spellings included; nested and string look-alikes are not', () => {
+  assert.equal(duplicateTopLevelKey('{"model":"a","model":"b"}'), 'model')
+  assert.equal(duplicateTopLevelKey('{"model":"a","mod\\u0065l":"b"}'), 'model')
+  assert.equal(duplicateTopLevelKey('{"a":"}\\"{","b":{"c":{"a":1}},"a":2}'), 'a')
+  assert.equal(duplicateTopLevelKey('{"model":"a","x":{"model":1},"y":["model","model"]}'), undefined)
+  assert.equal(duplicateTopLevelKey('{"s":"a,\\"b\\":1","b":2}'), undefined)
+})
+
+test('JSON bodies that could be read two ways are refused before forwarding; the checked bytes are the forwarded bytes', async (t) => {
+  const stack = await startStack(t)
+  const scoped = auth(KEYS.scoped)
+  const refusals: Array<[Record<string, string>, string, number, string]> = [
+    [{ 'content-type': 'application/json' }, '{"model":"demo-llm","model":"secret-llm","prompt":"x"}', 400, 'IG_ERR_BODY_INVALID'],
+    [{ 'content-type': 'application/json' }, '{"model":"demo-llm","mod\\u0065l":"secret-llm"}', 400, 'IG_ERR_BODY_INVALID'],
+    [{ 'content-type': 'application/json; charset=utf-16' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
+    [{ 'content-type': 'text/json' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
+    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'model=demo-llm', 415, 'IG_ERR_MEDIA_TYPE'],
+    [{ 'content-type': 'application/json' }, '\ufeff{"model":"demo-llm"}', 400, 'IG_ERR_BODY_INVALID']
+  ]
+  for (const [headers, body, status, code] of refusals) {
+    const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...scoped, ...headers }, body })
+    assert.equal(response.statusCode, status, body)
+    assert.equal((await response.body.json() as { error: { code: string } }).error.code, code, body)
+  }
+  assert.deepEqual(stack.vllm.received, [])
+
+  const exact = '{ "model" : "demo-llm",\n  "prompt": "caf\\u00e9", "max_tokens": 2 }'
+  const accepted = await request(`${stack.url}/v1/completions`, {
+    method: 'POST', headers: { ...scoped, 'content-type': 'application/json; charset=UTF-8' }, body: exact
+  })
+  assert.equal(accepted.statusCode, 200)
+  await accepted.body.dump()
+  assert.equal(stack.vllm.received[0]?.body.toString(), exact)
+})
