@@ -63,12 +63,14 @@ upstreams:
     framework: vllm
     url: http://127.0.0.1:8000
     headers: { authorization: "Bearer \${BACKEND_SECRET}" }
+rateLimit: { max: 10, timeWindow: 1 minute, redis: { url: "redis://:redis-password-secret@127.0.0.1:6379" } }
 auth:
   apiKeys: [{ id: alice, sha256: "${sha256('k')}" }]
 `)
   const result = await cli(['check-config', '--config', file], { env: { BACKEND_SECRET: 'do-not-print-me' } })
   assert.equal(result.code, 0, result.stderr)
   assert.ok(!result.stdout.includes('do-not-print-me'))
+  assert.ok(!result.stdout.includes('redis-password-secret'))
   assert.match(result.stdout, /authorization: "\*+"/)
   assert.match(result.stdout, /bodyBytes: 1048576/)
   assert.match(result.stdout, /drainTimeout: 30s/)

@@ -34,9 +34,12 @@ export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined 
     if (c === 0x7b) depth++
     else if (c === 0x7d && --depth === 0) {
       try {
-        const usage = JSON.parse(text.slice(start, i + 1)) as { prompt_tokens?: unknown, completion_tokens?: unknown }
-        if (typeof usage.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return undefined
-        return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens }
+        // Chat and completions report prompt/completion tokens; the Responses API input/output tokens.
+        const usage = JSON.parse(text.slice(start, i + 1)) as Record<string, unknown>
+        const prompt = usage['prompt_tokens'] ?? usage['input_tokens']
+        const completion = usage['completion_tokens'] ?? usage['output_tokens']
+        if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined
+        return { promptTokens: prompt, completionTokens: completion }
       } catch {
         return undefined
       }
