@@ -1,0 +1,29 @@
+/**
+ * Every contender, in report order. Adding one is adding a file and a line here; entries whose
+ * features or binaries are missing are skipped with their reason.
+ * @module
+ */
+import type { Contender } from '../lib/contender.js'
+import { contender as direct } from './direct.js'
+import { contender as fastifyHttpProxy } from './fastify-http-proxy.js'
+import { contender as haproxy } from './haproxy.js'
+import { contender as infergateApiKey } from './infergate-apikey.js'
+import { contender as infergateEverything } from './infergate-everything.js'
+import { contender as infergateJwtEs256 } from './infergate-jwt-es256.js'
+import { contender as infergateJwtRs256 } from './infergate-jwt-rs256.js'
+import { contender as nginx } from './nginx.js'
+
+export const CONTENDERS: readonly Contender[] = [
+  direct,
+  fastifyHttpProxy,
+  infergateApiKey,
+  infergateJwtRs256,
+  infergateJwtEs256,
+  infergateEverything,
+  haproxy,
+  nginx
+]
+
+/** The two every ratio is taken against. */
+export const FLOOR = fastifyHttpProxy.name
+export const LIMIT = direct.name

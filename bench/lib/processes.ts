@@ -1,0 +1,97 @@
+/**
+ * Starting and stopping the child processes: Node services through bench/lib/child.ts (ready and
+ * stop over IPC), native proxies (HAProxy, nginx) as plain executables, ready once their port accepts.
+ * @module
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { connect, createServer, type AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import type { Pinning, Role } from './pinning.js'
+
+/** What a Node service module's `serve(spec)` returns. */
+export interface NodeService {
+  readonly info: unknown
+  close (): Promise<void>
+}
+
+export interface Running<T> {
+  readonly pid: number
+  readonly info: T
+  stop (): Promise<void>
+}
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
+const READY_TIMEOUT_MS = 20_000
+
+async function exited (child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await once(child, 'exit')
+  clearTimeout(timer)
+}
+
+export async function startNode<T> (
+  pinning: Pinning, role: Role, modulePath: string, spec: unknown, nodeFlags: readonly string[] = []
+): Promise<Running<T>> {
+  const [command, args] = pinning.wrap(role, process.execPath, [...nodeFlags, '--import', 'tsx', CHILD, modulePath])
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_SPEC: JSON.stringify(spec) }
+  })
+  const ready = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => { reject(new Error(`${modulePath}: not ready after ${READY_TIMEOUT_MS} ms`)) }, READY_TIMEOUT_MS)
+    child.once('exit', code => { reject(new Error(`${modulePath}: exited with ${String(code)} before it was ready`)) })
+    child.on('message', message => {
+      clearTimeout(timer)
+      resolve((message as { ready: T }).ready)
+    })
+  })
+  const info = await ready
+  return {
+    pid: child.pid as number,
+    info,
+    stop: async () => {
+      if (child.connected) child.send('stop')
+      // profiles of a busy process take a moment to write
+      await exited(child, 15_000)
+    }
+  }
+}
+
+export async function startNative (pinning: Pinning, command: string, args: readonly string[], port: number): Promise<Running<string>> {
+  const [wrapped, wrappedArgs] = pinning.wrap('proxy', command, args)
+  const child = spawn(wrapped, wrappedArgs, { stdio: ['ignore', 'inherit', 'inherit'] })
+  const deadline = Date.now() + READY_TIMEOUT_MS
+  while (!await accepts(port)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${command}: not listening on ${port}`)
+    await sleep(100)
+  }
+  return {
+    pid: child.pid as number,
+    info: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited(child, 5_000)
+    }
+  }
+}
+
+async function accepts (port: number): Promise<boolean> {
+  return await new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve(true) })
+    socket.once('error', () => { resolve(false) })
+  })
+}
+
+/** A port nothing listens on now, for executables that cannot listen on port 0 and tell us. */
+export async function freePort (): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  server.close()
+  await once(server, 'close')
+  return port
+}

@@ -1,0 +1,3 @@
+import { tritonBinary } from './triton-binary.js'
+
+export const scenario = tritonBinary(16, 2)
