@@ -1,12 +1,12 @@
-/**
- * infergate authenticating a RS256-signed JWT per request. Skipped until issue 3 adds src/auth/jwt.ts;
- * then give it a `config` (a JWKS or key file in `auth`) and `clientHeaders` (a token signed here).
- */
+/** infergate authenticating a RS256 JWT, with the verified-token cache (the default). */
 import { infergate } from './infergate.js'
+import { benchJwt } from './jwt.js'
+
+const jwt = benchJwt('RS256')
 
 export const contender = infergate({
   name: 'infergate-jwt-rs256',
-  description: 'infergate, JWT RS256',
-  requires: ['src/auth/jwt.ts'],
-  requiresNote: 'needs issue 3/4 features'
+  description: 'infergate, JWT RS256 (cached)',
+  config: base => jwt.config(base),
+  clientHeaders: () => ({ authorization: `Bearer ${jwt.token}` })
 })

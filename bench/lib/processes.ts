@@ -37,7 +37,9 @@ export async function startNode<T> (
 ): Promise<Running<T>> {
   const [command, args] = pinning.wrap(role, process.execPath, [...nodeFlags, '--import', 'tsx', CHILD, modulePath])
   const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // stdout carries only logs (the everything-on contender's access lines): discarded like a log
+    // shipper would take them, not rendered on the terminal, which would measure the terminal.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_SPEC: JSON.stringify(spec) }
   })
   const ready = new Promise<T>((resolve, reject) => {

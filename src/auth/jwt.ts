@@ -86,10 +86,30 @@ function keySource (config: JwtIssuerConfig, at: string, events: JwtVerifierEven
     const set: JSONWebKeySet = config.jwksFile !== undefined
       ? JSON.parse(readFileSync(config.jwksFile, 'utf8')) as JSONWebKeySet
       : { keys: (config.publicKeys ?? []).map(toJwk) }
-    return createLocalJWKSet(set)
+    return staticKeys(set)
   } catch (err) {
     const key = config.jwksFile !== undefined ? 'jwksFile' : 'publicKeys'
     throw new ConfigInvalidError(`${at}.${key}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * A static key set. A key configured without a `kid` (a PEM key, typically) still verifies tokens
+ * whose header names one: the kid only selects a key, the signature is what proves it.
+ */
+function staticKeys (set: JSONWebKeySet): JWTVerifyGetKey {
+  const all = createLocalJWKSet(set)
+  const unnamed = set.keys.filter(key => key.kid === undefined)
+  if (unnamed.length === 0) return all
+  const anonymous = createLocalJWKSet({ keys: unnamed })
+  return async (header, token) => {
+    try {
+      return await all(header, token)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || header.kid === undefined) throw err
+      const { kid: _kid, ...rest } = header
+      return await anonymous(rest, token)
+    }
   }
 }
 

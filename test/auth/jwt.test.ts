@@ -162,3 +162,12 @@ test('the verified-token cache holds a token until it expires, and no longer', (
   off.set('t', principal, 5000)
   assert.equal(off.get('t', 0), undefined)
 })
+
+test('PEM public keys (no kid) verify tokens whose header names a kid; a wrong key still fails', async (t) => {
+  const key = await signingKey('ES256', 'idp-key-7')
+  const other = await signingKey('ES256', 'idp-key-7')
+  const pem = createPublicKey({ key: key.jwk as import('node:crypto').JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
+  const stack = await startStack(t, { config: { auth: { jwt: { issuer: ISSUER, audience: AUDIENCE, publicKeys: [pem], algorithms: ['ES256'] } } } })
+  assert.equal((await call(stack.url, await sign(key))).status, 200)
+  assert.equal((await call(stack.url, await sign(other))).status, 401)
+})
