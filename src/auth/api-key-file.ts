@@ -46,7 +46,7 @@ export class ApiKeyFileWatcher {
   #watcher: FSWatcher | undefined
   #digest = ''
   #reading: Promise<void> | undefined
-  #again = false
+  #queued: string | undefined
 
   constructor (file: string, events: KeyFileEvents) {
     this.#file = file
@@ -73,15 +73,20 @@ export class ApiKeyFileWatcher {
     this.#watcher?.close()
   }
 
-  /** Re-reads the file; bursts of change events collapse into one read after the current one. */
+  /**
+   * Re-reads the file. Calls during a read are queued as one more read (bursts of change events
+   * collapse), and a queued SIGHUP is never downgraded to a mere change event: it always reloads.
+   */
   reload (reason: string): Promise<void> {
-    if (this.#reading !== undefined) {
-      this.#again = true
-      return this.#reading
-    }
-    this.#reading = (async () => {
-      do {
-        this.#again = false
+    this.#queued = this.#queued === 'SIGHUP' ? 'SIGHUP' : reason
+    this.#reading ??= this.#drain()
+    return this.#reading
+  }
+
+  async #drain (): Promise<void> {
+    try {
+      for (let reason = this.#queued; reason !== undefined; reason = this.#queued) {
+        this.#queued = undefined
         try {
           const { keys, digest } = await readApiKeyFile(this.#file)
           if (digest !== this.#digest || reason === 'SIGHUP') {
@@ -91,8 +96,9 @@ export class ApiKeyFileWatcher {
         } catch (err) {
           this.#events.onFailed(err as Error, reason)
         }
-      } while (this.#again)
-    })().finally(() => { this.#reading = undefined })
-    return this.#reading
+      }
+    } finally {
+      this.#reading = undefined
+    }
   }
 }

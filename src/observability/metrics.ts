@@ -13,6 +13,18 @@ const PREFIX = 'infergate_'
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1]
 export const OTHER = 'other'
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx']
+
+/** The series of one upstream and route, resolved once: no label hashing per request. */
+export interface RouteSeries {
+  readonly requests: readonly Counter.Internal[]
+  readonly duration: Histogram.Internal<'upstream' | 'route'>
+  readonly firstByte: Histogram.Internal<'upstream' | 'route'>
+  readonly firstToken: Histogram.Internal<'upstream' | 'route'>
+  readonly streamDuration: Histogram.Internal<'upstream' | 'route'>
+  readonly inFlightRequests: Gauge.Internal<'upstream'>
+  readonly inFlightStreams: Gauge.Internal<'upstream'>
+}
 
 export class GatewayMetrics {
   readonly registry = new Registry()
@@ -34,6 +46,9 @@ export class GatewayMetrics {
   readonly identityRequests: Counter<'identity'> | undefined
   readonly limitsStoreUp: Gauge
   readonly limitsUnenforced: Counter<'limit'>
+  readonly guardRefusals: Counter<'rule'>
+  readonly guardRewrites: Counter<'rule' | 'action'>
+  readonly #series = new Map<string, Map<string, RouteSeries>>()
   readonly #models: ReadonlySet<string>
   readonly #identities = new Set<string>()
   readonly #identityCap: number
@@ -94,6 +109,12 @@ export class GatewayMetrics {
     this.limitsUnenforced = new Counter({
       name: `${PREFIX}limits_unenforced_total`, help: 'Limit checks skipped because Redis was unreachable (rateLimit.redis.onError: open), by limit.', labelNames: ['limit'], registers
     })
+    this.guardRefusals = new Counter({
+      name: `${PREFIX}guard_refusals_total`, help: 'Requests refused by an advisory guard, by rule id.', labelNames: ['rule'], registers
+    })
+    this.guardRewrites = new Counter({
+      name: `${PREFIX}guard_rewrites_total`, help: 'Fields stripped or capped, headers stripped and error bodies scrubbed by advisory guards, by rule id and action.', labelNames: ['rule', 'action'], registers
+    })
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX })
 
     this.identityRequests = config.metrics.identityLabel.enabled
@@ -102,6 +123,27 @@ export class GatewayMetrics {
     this.#identityCap = config.metrics.identityLabel.max
     const models = [...config.upstreams.flatMap(u => u.models), ...config.auth.apiKeys.flatMap(k => k.models)]
     this.#models = new Set(models.filter(m => !m.includes('*')))
+  }
+
+  /** Upstream names and route ids are bounded sets (config, profiles), and so is this cache. */
+  seriesFor (upstream: string, route: string): RouteSeries {
+    let byRoute = this.#series.get(upstream)
+    if (byRoute === undefined) this.#series.set(upstream, byRoute = new Map())
+    let series = byRoute.get(route)
+    if (series === undefined) {
+      const labels = { upstream, route }
+      series = {
+        requests: STATUS_CLASSES.map(statusClass => this.requests.labels({ upstream, route, status_class: statusClass })),
+        duration: this.duration.labels(labels),
+        firstByte: this.firstByte.labels(labels),
+        firstToken: this.firstToken.labels(labels),
+        streamDuration: this.streamDuration.labels(labels),
+        inFlightRequests: this.inFlightRequests.labels({ upstream }),
+        inFlightStreams: this.inFlightStreams.labels({ upstream })
+      }
+      byRoute.set(route, series)
+    }
+    return series
   }
 
   /** A model label: configured names as they are, anything else `other`. */

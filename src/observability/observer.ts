@@ -29,21 +29,20 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
     const now = performance.now()
     const completed = response.writableFinished
     const status = !completed && !response.headersSent ? CLIENT_CLOSED : response.statusCode
-    const route = context.match?.route.rule.id ?? 'none'
     const upstream = context.upstream?.name ?? 'none'
-    const labels = { upstream, route }
+    const series = metrics.seriesFor(upstream, context.match?.route.rule.id ?? 'none')
 
-    metrics.requests.inc({ upstream, route, status_class: `${Math.floor(status / 100)}xx` })
-    metrics.duration.observe(labels, seconds(context.startedAt, now))
+    series.requests[Math.floor(status / 100) - 1]?.inc()
+    series.duration.observe(seconds(context.startedAt, now))
     if (context.forwardedAt !== 0) {
       metrics.overhead.observe(seconds(context.startedAt, context.forwardedAt))
-      metrics.inFlightRequests.dec({ upstream })
+      series.inFlightRequests.dec()
     }
-    if (context.upstreamHeadersAt !== 0) metrics.firstByte.observe(labels, seconds(context.forwardedAt, context.upstreamHeadersAt))
+    if (context.upstreamHeadersAt !== 0) series.firstByte.observe(seconds(context.forwardedAt, context.upstreamHeadersAt))
     if (context.streamed) {
-      metrics.inFlightStreams.dec({ upstream })
-      metrics.streamDuration.observe(labels, seconds(context.upstreamHeadersAt, now))
-      if (context.firstChunkAt !== 0) metrics.firstToken.observe(labels, seconds(context.startedAt, context.firstChunkAt))
+      series.inFlightStreams.dec()
+      series.streamDuration.observe(seconds(context.upstreamHeadersAt, now))
+      if (context.firstChunkAt !== 0) series.firstToken.observe(seconds(context.startedAt, context.firstChunkAt))
     }
     const usage = context.usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
     const model = metrics.modelLabel(context.model)
