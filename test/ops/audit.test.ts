@@ -239,3 +239,21 @@ test('Kubernetes: pod-level security context is inherited, containers override i
     '46 IMG001', '47 K8S001'
   ])
 })
+
+test('a finding accepted in its own file, with a reason, is not reported; without a reason it is', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'infergate-audit-accept-'))
+  const manifest = (comment: string) => `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+    - name: ts
+      ${comment}
+      image: pytorch/torchserve:0.12.0
+      securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] }, seccompProfile: { type: RuntimeDefault } }
+`
+  await writeFile(join(dir, 'explained.yaml'), manifest('# infergate-audit: accept IMG004 — loopback only, behind infergate'))
+  await writeFile(join(dir, 'unexplained.yaml'), manifest('# infergate-audit: accept IMG004'))
+  const findings = await auditPaths([dir])
+  assert.deepEqual(findings.filter(f => f.ruleId === 'IMG004').map(f => basename(f.file)), ['unexplained.yaml'])
+})

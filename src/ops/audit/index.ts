@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parseChoice } from '../verify-models/options.js'
 import { listFiles, SKIPPED_DIRECTORIES } from '../verify-models/walk.js'
+import { withoutAccepted } from './accepted.js'
 import { atLeast, evaluate } from './engine.js'
 import { cannotRead, isInputName, readInput, unreadable } from './inputs/index.js'
 import { FORMATS, formatReport } from './report.js'
@@ -30,7 +31,7 @@ export async function audit (paths: readonly string[], options: AuditOptions = {
 export async function auditPaths (paths: readonly string[]): Promise<Finding[]> {
   const files = (await Promise.all(paths.map(inputFiles))).flat()
   const subjects = (await Promise.all(files.map(file => typeof file === 'string' ? readInput(file) : [file]))).flat()
-  return evaluate(subjects)
+  return await withoutAccepted(evaluate(subjects))
 }
 
 /** A named file is always read; a directory contributes the files whose names are inputs. */
