@@ -3,11 +3,12 @@
  * (serve.ts does), so tests can start it on port 0.
  * @module
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createIdentities } from './auth/identities.js'
 import { durationMs } from './config/duration.js'
 import type { Config } from './config/schema.js'
 import { RouteNotAllowedError } from './errors.js'
+import { createGuards } from './guards/index.js'
 import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
 import { GatewayMetrics } from './observability/metrics.js'
@@ -33,21 +34,16 @@ export interface Gateway {
   reloadKeys (reason: string): Promise<void>
 }
 
-export interface GatewayOptions {
-  /** A logger instance (tests capture output with one); default: pino at `logging.level`. */
-  readonly logger?: FastifyBaseLogger
-}
-
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
 
-export async function buildGateway (config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+export async function buildGateway (config: Config): Promise<Gateway> {
   const state: GatewayState = { draining: false }
   const upstreams = config.upstreams.map(createUpstream)
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
 
   const app = Fastify({
-    ...(options.logger === undefined ? { logger: loggerOptions(config.logging.level) } : { loggerInstance: options.logger }),
+    logger: loggerOptions(config.logging.level),
     // Fastify's own per-request lines would log every request target; access logging is explicit.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -84,13 +80,16 @@ export async function buildGateway (config: Config, options: GatewayOptions = {}
   // authentication, before the body is read), tokens in preHandler (after the JSON body named its
   // upstream). Empty lists when nothing is configured: then the route has no extra hook.
   const limits = createLimits(app, config, metrics)
+  // Advisory guards (src/guards, `upstreams[].guards`): once the upstream is chosen, before limits
+  // reserve anything; the forwarder strips headers and scrubs error bodies.
+  const guards = createGuards(config, metrics)
   app.route({
     method: PROXIED_METHODS,
     url: '/*',
     onRequest: admit,
     preParsing: limits.preParsing,
-    preHandler: [selectByBodyModel, ...limits.preHandler],
-    handler: createForwarder(metrics)
+    preHandler: [selectByBodyModel, ...guards.preHandler, ...limits.preHandler],
+    handler: createForwarder(metrics, guards)
   })
 
   app.addHook('onClose', async () => {

@@ -9,20 +9,14 @@ import { contender as fastifyHttpProxy } from './fastify-http-proxy.js'
 import { contender as haproxy } from './haproxy.js'
 import { contender as infergateApiKey } from './infergate-apikey.js'
 import { contender as infergateEverything } from './infergate-everything.js'
-import { contender as infergateJwtEs256 } from './infergate-jwt-es256.js'
-import { contender as infergateJwtEs256NoCache } from './infergate-jwt-es256-nocache.js'
-import { contender as infergateJwtRs256 } from './infergate-jwt-rs256.js'
-import { contender as infergateJwtRs256NoCache } from './infergate-jwt-rs256-nocache.js'
+import { jwtContenders } from './infergate-jwt.js'
 import { contender as nginx } from './nginx.js'
 
 export const CONTENDERS: readonly Contender[] = [
   direct,
   fastifyHttpProxy,
   infergateApiKey,
-  infergateJwtRs256,
-  infergateJwtRs256NoCache,
-  infergateJwtEs256,
-  infergateJwtEs256NoCache,
+  ...jwtContenders,
   infergateEverything,
   haproxy,
   nginx

@@ -3,7 +3,7 @@
  * in-flight requests and streams finish for up to `server.drainTimeout`, then cut what is left.
  * @module
  */
-import { buildGateway, type Gateway, type GatewayOptions } from '../app.js'
+import { buildGateway, type Gateway } from '../app.js'
 import { durationMs } from '../config/duration.js'
 import type { Config } from '../config/schema.js'
 import { isLoopback, startMetricsServer } from '../observability/metrics-server.js'
@@ -17,8 +17,8 @@ export interface RunningGateway extends Gateway {
   shutdown (): Promise<void>
 }
 
-export async function startGateway (config: Config, options: GatewayOptions = {}): Promise<RunningGateway> {
-  const gateway = await buildGateway(config, options)
+export async function startGateway (config: Config): Promise<RunningGateway> {
+  const gateway = await buildGateway(config)
   const { app, state } = gateway
   if (config.logging.bodies) {
     app.log.warn('logging.bodies is ON: request bodies (prompts) go to the logs. Debugging only; turn it off in production.')
