@@ -69,3 +69,9 @@ export const TokenLimitedError = createError<'IG_ERR_TOKEN_LIMITED', 429, [numbe
   'IG_ERR_TOKEN_LIMITED', 'reserving %d tokens would exceed the budget of %d tokens in this window', 429, undefined, noStack)
 export const LimitsUnavailableError = createError<'IG_ERR_LIMITS_UNAVAILABLE', 503>(
   'IG_ERR_LIMITS_UNAVAILABLE', 'rate limits cannot be checked right now', 503, undefined, noStack)
+
+/** Advisory guards (src/guards, `upstreams[].guards`) */
+export const GuardRefusedError = createError<'IG_ERR_GUARD_REFUSED', 400, [string, string, string]>(
+  'IG_ERR_GUARD_REFUSED', 'refused by guard %s (%s): %s', 400, undefined, noStack)
+export const GuardUncheckableError = createError<'IG_ERR_GUARD_UNCHECKABLE', 415, [string]>(
+  'IG_ERR_GUARD_UNCHECKABLE', 'the guards cannot read this body (%s); send it uncompressed', 415, undefined, noStack)

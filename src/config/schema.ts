@@ -53,7 +53,10 @@ const Upstream = Type.Object({
     timeout: Duration('2s'),
     // How long one probe result answers /readyz before the next probe.
     cache: Duration('1s')
-  }, { additionalProperties: false, default: {} })
+  }, { additionalProperties: false, default: {} }),
+  // Advisory guards (src/guards), all on by default: per rule id, `enabled`, `action` and the rule's
+  // options. Rule ids and options are checked against the rules in semantics.ts.
+  guards: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { default: {} })
 }, { additionalProperties: false })
 
 export const ApiKeySchema = Type.Object({

@@ -1,4 +1,5 @@
-/** The checks a JSON schema cannot express: URLs, uniqueness, groups that must exist. */
+/** The checks a JSON schema cannot express: URLs, uniqueness, groups and guard rules that must exist. */
+import { guardsProblems } from '../guards/settings.js'
 import { optionalGroups } from '../profiles/index.js'
 import type { Config } from './schema.js'
 
@@ -56,6 +57,7 @@ export function semanticProblems (config: Config): string[] {
     names.add(upstream.name)
     const url = upstreamUrlProblem(upstream.url)
     if (url !== undefined) problems.push(`${at}.url: ${url}`)
+    problems.push(...guardsProblems(upstream.framework, upstream.guards, `${at}.guards`))
     const groups = optionalGroups(upstream.framework)
     upstream.routes.forEach((group, j) => {
       if (!groups.includes(group)) {

@@ -1,12 +1,12 @@
 /**
  * Token settlement needs the usage of every stream. A client that did not ask for it gets
- * `stream_options.include_usage: true` added to its forwarded JSON body (re-serialised once: the
- * one case where the gateway forwards other bytes than it received), and its stream is relayed
+ * `stream_options.include_usage: true` added to its forwarded JSON body (re-serialised once
+ * by the forwarder, together with any change the guards made), and its stream is relayed
  * through a filter that removes the usage chunk again. Every other stream is relayed untouched.
  * @module
  */
 import { pipeline, type Readable } from 'node:stream'
-import type { FastifyRequest } from 'fastify'
+import { markJsonChanged } from '../proxy/request-body.js'
 import type { RequestContext } from '../server/request-context.js'
 import { UsageChunkFilter } from './sse-usage-filter.js'
 
@@ -21,12 +21,12 @@ function isObject (value: unknown): value is Record<string, unknown> {
 }
 
 /** Asks the upstream for the stream's usage when the client did not. */
-export function includeUsage (request: FastifyRequest, context: RequestContext, json: Record<string, unknown>): void {
+export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
   if (json['stream'] !== true || !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '')) return
   const options = json['stream_options']
   if (isObject(options) && options['include_usage'] === true) return
   json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }
-  request.body = Buffer.from(JSON.stringify(json))
+  markJsonChanged(context)
   stripping.add(context)
 }
 

@@ -39,6 +39,6 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(reservation.retryMs / 1000))))
       throw new TokenLimitedError(tokens, limits.max)
     }
-    includeUsage(request, context, json)
+    includeUsage(context, json)
   }
 }

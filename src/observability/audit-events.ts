@@ -8,7 +8,9 @@ const AUDIT_EVENTS: Readonly<Record<string, string>> = {
   IG_ERR_HOST_INVALID: 'request.refused',
   IG_ERR_RATE_LIMITED: 'rate.limited',
   IG_ERR_CONCURRENCY_LIMITED: 'rate.limited',
-  IG_ERR_TOKEN_LIMITED: 'rate.limited'
+  IG_ERR_TOKEN_LIMITED: 'rate.limited',
+  IG_ERR_GUARD_REFUSED: 'guard.refused',
+  IG_ERR_GUARD_UNCHECKABLE: 'guard.refused'
 }
 
 const UPSTREAM_ERROR_KINDS: Readonly<Record<string, string>> = {

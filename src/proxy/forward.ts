@@ -6,20 +6,21 @@
  * @module
  */
 import { performance } from 'node:perf_hooks'
-import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Guards } from '../guards/index.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import { clientBody } from '../limits/include-usage.js'
 import { newTraceparent } from '../observability/trace.js'
 import { keepTail } from '../observability/usage.js'
 import type { RequestContext } from '../server/request-context.js'
 import { createModelLister } from './model-list.js'
+import { forwardedBody } from './request-body.js'
 import { upstreamRequestHeaders } from './request-headers.js'
 import { clientResponseHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
 import { UpstreamBadResponseError } from '../errors.js'
 
-export function createForwarder (metrics: GatewayMetrics) {
+export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
   const listModels = createModelLister()
   return function forward (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
     const context = request.gate as RequestContext
@@ -30,7 +31,7 @@ export function createForwarder (metrics: GatewayMetrics) {
     // The client left while its body was read: nothing to forward, nobody to answer.
     if (reply.raw.destroyed) return
     const raw = request.raw
-    const body = request.body as Buffer | Readable | undefined
+    const body = forwardedBody(request, context)
     const contentLength = body === undefined
       ? undefined
       : Buffer.isBuffer(body) ? body.length : Number(raw.headers['content-length'])
@@ -44,7 +45,7 @@ export function createForwarder (metrics: GatewayMetrics) {
     upstream.pool.request({
       method: raw.method as string,
       path: raw.url as string,
-      headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength, traceparent),
+      headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength, traceparent, guards.headerFilter(upstream.name, match.route.rule.id)),
       body: body ?? null,
       signal: abort.signal
     }, (err, response) => {
@@ -81,7 +82,18 @@ export function createForwarder (metrics: GatewayMetrics) {
       stream.once('error', () => {
         if (!abort.signal.aborted) context.upstreamFailure = 'mid_stream'
       })
-      reply.headers(clientResponseHeaders(response.headers, request.id)).send(clientBody(context, stream))
+      const headers = clientResponseHeaders(response.headers, request.id)
+      const scrub = guards.errorScrubber(upstream.name, response.statusCode, headers)
+      if (scrub === undefined) {
+        reply.headers(headers).send(clientBody(context, stream))
+        return
+      }
+      // A small error body, read whole: sent scrubbed, with its new length.
+      scrub(stream).then(scrubbed => {
+        reply.headers(headers).header('content-length', scrubbed.length).send(scrubbed)
+      }, () => {
+        if (!abort.signal.aborted) reply.send(new UpstreamBadResponseError(upstream.name))
+      })
     })
   }
 }

@@ -2,10 +2,12 @@
  * Request bodies. One with a Content-Length within the limit streams through unread, unless the model
  * must be read from it. Everything else (chunked uploads, JSON naming the model) is read up to the
  * limit first, so that an oversized body is refused before a byte is forwarded and every backend gets
- * a Content-Length (Triton's chunked-body parser had crash CVEs). The bytes checked are the bytes sent.
+ * a Content-Length (Triton's chunked-body parser had crash CVEs). The bytes checked are the bytes sent,
+ * unless a hook changed the parsed JSON (guards, token budgets): then it is re-serialised once.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { duplicateTopLevelKey } from './json-keys.js'
@@ -23,7 +25,7 @@ function isJsonMediaType (contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType)
 }
 
-function readWhole (payload: IncomingMessage, limit: number, done: (err: Error | null, body?: Buffer) => void): void {
+export function readWhole (payload: Readable, limit: number, done: (err: Error | null, body?: Buffer) => void): void {
   const chunks: Buffer[] = []
   let length = 0
   function onData (chunk: Buffer): void {
@@ -48,6 +50,20 @@ function readWhole (payload: IncomingMessage, limit: number, done: (err: Error |
     payload.off('data', onData).off('end', onEnd).off('error', onError)
   }
   payload.on('data', onData).on('end', onEnd).on('error', onError)
+}
+
+// Contexts whose `json` a hook changed (guards strip or cap fields, token budgets ask for usage).
+const rewritten = new WeakSet<RequestContext>()
+
+/** Records that `context.json` was changed: the forwarder sends it re-serialised, once for all changes. */
+export function markJsonChanged (context: RequestContext): void {
+  rewritten.add(context)
+}
+
+/** What to forward: the bytes received (or stream), or `context.json` re-serialised when a hook changed it. */
+export function forwardedBody (request: FastifyRequest, context: RequestContext): Buffer | Readable | undefined {
+  if (rewritten.has(context)) request.body = Buffer.from(JSON.stringify(context.json))
+  return request.body as Buffer | Readable | undefined
 }
 
 /** The parsed body and the model it names; an Error when it is not a JSON object naming one. */

@@ -1,10 +1,11 @@
 /**
  * The headers a backend receives: the client's, minus its credentials, hop-by-hop headers and anything
- * that would let it speak for the gateway; plus the request id, the client address and the backend's
+ * that would let it speak for the gateway, minus those the guards strip (`dropped`); plus the request id, the client address and the backend's
  * own credential from config.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
+import type { HeaderFilter } from '../guards/index.js'
 import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
 import type { Upstream } from './upstreams.js'
 
@@ -21,14 +22,14 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set([
 /** `[name, value, …]` for undici; repeated client headers stay repeated. */
 export function upstreamRequestHeaders (
   raw: IncomingMessage, upstream: Upstream, requestId: string, contentLength: number | undefined,
-  traceparent: string | undefined
+  traceparent: string | undefined, dropped: HeaderFilter | undefined
 ): string[] {
   const listed = connectionListed(raw.headers.connection)
   const rawHeaders = raw.rawHeaders
   const headers: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = (rawHeaders[i] as string).toLowerCase()
-    if (NEVER_FORWARDED.has(name) || upstream.configuredHeaderNames.has(name) || listed?.has(name) === true) continue
+    if (NEVER_FORWARDED.has(name) || upstream.configuredHeaderNames.has(name) || listed?.has(name) === true || dropped?.(name) === true) continue
     headers.push(name, rawHeaders[i + 1] as string)
   }
   headers.push('x-request-id', requestId, 'x-forwarded-proto', 'http')

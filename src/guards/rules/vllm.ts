@@ -1,0 +1,249 @@
+/**
+ * vLLM rules, on the JSON body of its routes (`context.json`, parsed once by the body parser).
+ * Advisories: ../../../shared/reference/backends.md §1.3.
+ * @module
+ */
+import { isObject, type JsonBody } from '../json-body.js'
+import { schemaProblem } from '../json-schema-check.js'
+import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
+import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
+
+const BODY_ROUTES = ['chat-completions', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score']
+const framework = ['vllm'] as const
+
+/** Refuses any of `fields` present in the body, or strips them when the action is `strip`. */
+function forbidFields (fields: readonly string[]) {
+  return ({ json }: JsonBody, settings: RuleSettings): Outcome => {
+    const present = fields.filter(field => field in json)
+    if (present.length === 0) return undefined
+    if (settings.action === 'refuse') return refuse(`"${present.join('", "')}" ${present.length === 1 ? 'is' : 'are'} not accepted`)
+    for (const field of present) delete json[field]
+    return 'changed'
+  }
+}
+
+/**
+ * Caps numeric `fields` at the option `max`, or refuses larger values. A value that is present but
+ * not a number is refused: vLLM's validation would coerce `"100"` to 100 behind the check.
+ */
+function capFields (fields: readonly string[]) {
+  return ({ json }: JsonBody, settings: RuleSettings): Outcome => {
+    const max = settings.integer('max')
+    let outcome: Outcome
+    for (const field of fields) {
+      const value = json[field]
+      if (value === undefined || value === null) continue
+      if (typeof value !== 'number') return refuse(`"${field}" must be a number`)
+      if (value <= max) continue
+      if (settings.action === 'refuse') return refuse(`"${field}" is ${value}, more than ${max}`)
+      json[field] = max
+      outcome = 'changed'
+    }
+    return outcome
+  }
+}
+
+/** Refuses a list in the route's `fieldsByRoute` longer than the option `max`. */
+function capListLength (what: string, fieldsByRoute: Readonly<Record<string, readonly string[]>>, isItem: (value: unknown) => boolean) {
+  return ({ json, route }: JsonBody, settings: RuleSettings): Outcome => {
+    const max = settings.integer('max')
+    for (const field of fieldsByRoute[route] ?? []) {
+      const value = json[field]
+      if (!Array.isArray(value) || !value.some(isItem)) continue
+      if (value.length > max) return refuse(`"${field}" holds ${value.length} ${what}, more than ${max}`)
+    }
+    return undefined
+  }
+}
+
+// Prompts in a list: strings or token-id lists; a flat list of numbers is one tokenized prompt.
+const PROMPT_FIELDS = { completions: ['prompt'], embeddings: ['input'], 'rerank-v1': ['documents'], 'rerank-v2': ['documents'], score: ['text_1', 'text_2'] }
+const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'] }
+
+const policies = new WeakMap<RuleSettings, MediaPolicy>()
+function mediaPolicy (settings: RuleSettings): MediaPolicy {
+  let policy = policies.get(settings)
+  if (policy === undefined) {
+    policy = {
+      allowedHosts: new Set(settings.strings('allowedHosts').map(host => host.toLowerCase())),
+      dataBytes: settings.integer('dataBytes'),
+      lookupTimeoutMs: settings.integer('lookupTimeoutMs')
+    }
+    policies.set(settings, policy)
+  }
+  return policy
+}
+
+async function mediaProblems (body: JsonBody, settings: RuleSettings): Promise<Outcome> {
+  const media = body.facts.media
+  if (media.length === 0) return undefined
+  const maxParts = settings.integer('maxParts')
+  if (media.length > maxParts) return refuse(`the request has ${media.length} media parts, more than ${maxParts}`)
+  const policy = mediaPolicy(settings)
+  const problems = await Promise.all(media.map(ref => ref.url !== undefined
+    ? mediaUrlProblem(ref.url, policy)
+    : (ref.data as string).length > policy.dataBytes ? `"${ref.key}" data is longer than ${policy.dataBytes} bytes` : undefined))
+  const problem = problems.find(p => p !== undefined)
+  return problem === undefined ? undefined : refuse(problem)
+}
+
+const VIDEO_DATA_URL = /^data:\s*video\//i
+
+function toolsProblem ({ json }: JsonBody, settings: RuleSettings): Outcome {
+  const limits = { maxDepth: settings.integer('maxSchemaDepth'), maxPatternLength: settings.integer('maxPatternLength') }
+  const format = json['response_format']
+  const structured = isObject(format) && isObject(format['json_schema']) ? format['json_schema']['schema'] : undefined
+  if (structured !== undefined) {
+    const problem = schemaProblem(structured, limits)
+    if (problem !== undefined) return refuse(`response_format: ${problem}`)
+  }
+  const tools = json['tools']
+  if (tools === undefined || tools === null) return undefined
+  if (!Array.isArray(tools)) return refuse('"tools" is not a list')
+  const maxTools = settings.integer('maxTools')
+  if (tools.length > maxTools) return refuse(`"tools" lists ${tools.length} tools, more than ${maxTools}`)
+  for (const [i, tool] of tools.entries()) {
+    if (!isObject(tool) || tool['type'] !== 'function') return refuse(`tools[${i}] is not {"type":"function", …}`)
+    // Chat nests the function; the Responses API puts its fields on the tool itself.
+    const fn = isObject(tool['function']) ? tool['function'] : tool
+    if (typeof fn['name'] !== 'string' || fn['name'].length === 0) return refuse(`tools[${i}] has no function name`)
+    const parameters = fn['parameters']
+    if (parameters === undefined || parameters === null) continue
+    if (!isObject(parameters)) return refuse(`tools[${i}] parameters are not an object`)
+    const problem = schemaProblem(parameters, limits)
+    if (problem !== undefined) return refuse(`tools[${i}] parameters: ${problem}`)
+  }
+  return undefined
+}
+
+export const vllmRules: readonly JsonRule[] = [
+  {
+    id: 'vllm-prompt-embeds',
+    frameworks: framework,
+    routes: BODY_ROUTES,
+    advisory: 'CVE-2025-62164',
+    summary: 'refuses `prompt_embeds` (tensors vLLM loads with torch.load)',
+    on: 'json',
+    actions: ['refuse'],
+    options: {},
+    check: forbidFields(['prompt_embeds'])
+  },
+  {
+    id: 'vllm-chat-template',
+    frameworks: framework,
+    routes: BODY_ROUTES,
+    advisory: 'CVE-2025-62426',
+    summary: 'refuses (or, with `action: strip`, removes) client-supplied `chat_template` and `chat_template_kwargs`',
+    on: 'json',
+    actions: ['refuse', 'strip'],
+    options: {},
+    check: forbidFields(['chat_template', 'chat_template_kwargs'])
+  },
+  {
+    id: 'vllm-n',
+    frameworks: framework,
+    routes: ['chat-completions', 'completions'],
+    advisory: 'CVE-2026-34756',
+    summary: 'caps `n` and `best_of` at `max` (or refuses larger values with `action: refuse`)',
+    on: 'json',
+    actions: ['cap', 'refuse'],
+    options: { max: { kind: 'integer', default: 8, min: 1, max: 1024 } },
+    check: capFields(['n', 'best_of'])
+  },
+  {
+    id: 'vllm-max-tokens',
+    frameworks: framework,
+    routes: ['chat-completions', 'completions', 'responses'],
+    advisory: 'CVE-2026-34756 (generation bound)',
+    summary: 'caps `max_tokens`, `max_completion_tokens` and `max_output_tokens` at `max` (or refuses)',
+    on: 'json',
+    actions: ['cap', 'refuse'],
+    options: { max: { kind: 'integer', default: 32_768, min: 1, max: 10_000_000 } },
+    check: capFields(['max_tokens', 'max_completion_tokens', 'max_output_tokens'])
+  },
+  {
+    id: 'vllm-prompt-count',
+    frameworks: framework,
+    routes: Object.keys(PROMPT_FIELDS),
+    advisory: 'CVE-2026-34756',
+    summary: 'refuses prompt lists (`prompt`, `input`, `documents`, `text_1`, `text_2`) longer than `max`',
+    on: 'json',
+    actions: ['refuse'],
+    options: { max: { kind: 'integer', default: 64, min: 1, max: 100_000 } },
+    check: capListLength('prompts', PROMPT_FIELDS, item => typeof item === 'string' || Array.isArray(item) || isObject(item))
+  },
+  {
+    id: 'vllm-message-count',
+    frameworks: framework,
+    routes: Object.keys(MESSAGE_FIELDS),
+    advisory: 'CVE-2026-34756 (request size)',
+    summary: 'refuses `messages` (Responses: `input`) lists longer than `max`',
+    on: 'json',
+    actions: ['refuse'],
+    options: { max: { kind: 'integer', default: 1024, min: 1, max: 100_000 } },
+    check: capListLength('messages', MESSAGE_FIELDS, () => true)
+  },
+  {
+    id: 'vllm-media',
+    frameworks: framework,
+    routes: BODY_ROUTES,
+    advisory: 'CVE-2026-24779, CVE-2026-22778',
+    summary: '`image_url`, `video_url`, `audio_url`, `input_audio`: `data:` within `dataBytes`, or http(s) from `allowedHosts` resolving to public addresses only (lookup within `lookupTimeoutMs`); no backslash, userinfo or encoded host; at most `maxParts`',
+    on: 'json',
+    actions: ['refuse'],
+    options: {
+      allowedHosts: { kind: 'strings', default: [] },
+      dataBytes: { kind: 'integer', default: 8_388_608, min: 0, max: 1_073_741_824 },
+      maxParts: { kind: 'integer', default: 16, min: 0, max: 10_000 },
+      lookupTimeoutMs: { kind: 'integer', default: 2000, min: 1, max: 60_000 }
+    },
+    check: mediaProblems
+  },
+  {
+    id: 'vllm-video-data-url',
+    frameworks: framework,
+    routes: BODY_ROUTES,
+    advisory: 'CVE-2026-5497',
+    summary: 'refuses `video/*` data: URLs in media parts (switch it off to allow them)',
+    on: 'json',
+    actions: ['refuse'],
+    options: {},
+    check: ({ facts }) => facts.media.some(ref => ref.url !== undefined && VIDEO_DATA_URL.test(ref.url))
+      ? refuse('video data: URLs are not accepted')
+      : undefined
+  },
+  {
+    id: 'vllm-tools',
+    frameworks: framework,
+    routes: ['chat-completions', 'responses'],
+    advisory: 'CVE-2025-48944',
+    summary: '`tools`: at most `maxTools` `{type:"function", function:{name, parameters}}`; schemas (also `response_format.json_schema`) at most `maxSchemaDepth` deep, JSON Schema `type`s, `pattern`s that compile and are at most `maxPatternLength` long',
+    on: 'json',
+    actions: ['refuse'],
+    options: {
+      maxTools: { kind: 'integer', default: 128, min: 0, max: 10_000 },
+      maxSchemaDepth: { kind: 'integer', default: 16, min: 1, max: 1000 },
+      maxPatternLength: { kind: 'integer', default: 1024, min: 1, max: 1_000_000 }
+    },
+    check: toolsProblem
+  },
+  {
+    id: 'vllm-json-limits',
+    frameworks: framework,
+    routes: BODY_ROUTES,
+    advisory: 'CVE-2026-9540 (body caps)',
+    summary: 'refuses bodies nested deeper than `maxDepth` or with a string (outside media parts) longer than `maxStringLength`',
+    on: 'json',
+    actions: ['refuse'],
+    options: {
+      maxDepth: { kind: 'integer', default: 32, min: 1, max: 10_000 },
+      maxStringLength: { kind: 'integer', default: 1_048_576, min: 1, max: 1_073_741_824 }
+    },
+    check: ({ facts }, settings) => {
+      const maxDepth = settings.integer('maxDepth')
+      if (facts.depth > maxDepth) return refuse(`the body is nested deeper than ${maxDepth} levels`)
+      const maxString = settings.integer('maxStringLength')
+      return facts.longestString > maxString ? refuse(`a string is longer than ${maxString} characters`) : undefined
+    }
+  }
+]

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { request } from 'undici'
+import { auth, startStack } from '../helpers/stack.js'
+import { assertRefused, lastJson, metricsText, postJson } from './helpers.js'
+
+const chat = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', messages: [{ role: 'user', content: 'hi' }], ...extra })
+const completion = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', prompt: 'hi', ...extra })
+
+test('vLLM rules refuse by default; nothing refused reaches vLLM, refusals are counted by rule', async (t) => {
+  const stack = await startStack(t)
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ['/v1/completions', completion({ prompt_embeds: 'AAAA' }), 'vllm-prompt-embeds', /prompt_embeds/],
+    ['/v1/chat/completions', chat({ chat_template: '{{ x }}' }), 'vllm-chat-template', /chat_template/],
+    ['/v1/chat/completions', chat({ chat_template_kwargs: { tokenize: true } }), 'vllm-chat-template', /chat_template_kwargs/],
+    ['/v1/completions', completion({ n: '100' }), 'vllm-n', /"n" must be a number/],
+    ['/v1/completions', completion({ prompt: Array.from({ length: 65 }, () => 'p') }), 'vllm-prompt-count', /65 prompts/],
+    ['/v1/embeddings', { model: 'demo-llm', input: Array.from({ length: 65 }, () => [1, 2]) }, 'vllm-prompt-count', /"input"/],
+    ['/v1/chat/completions', { model: 'demo-llm', messages: Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' })) }, 'vllm-message-count', /1025 messages/],
+    ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '([a-z' } } } } }] }), 'vllm-tools', /not a valid regular expression/],
+    ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'strin' } } }] }), 'vllm-tools', /not a JSON Schema type/],
+    ['/v1/chat/completions', chat({ tools: [{ type: 'mcp', server_url: 'http://10.0.0.1' }] }), 'vllm-tools', /tools\[0\]/],
+    ['/v1/chat/completions', chat({ tools: Array.from({ length: 129 }, () => ({ type: 'function', function: { name: 'f' } })) }), 'vllm-tools', /129 tools/],
+    ['/v1/chat/completions', chat({ response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { pattern: 'x'.repeat(1025) } } } } } }), 'vllm-tools', /response_format/],
+    ['/v1/completions', completion({ extra: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown }), 'vllm-json-limits', /deeper than 32/],
+    ['/v1/chat/completions', chat({ messages: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: 'data:video/jpeg;base64,AAAA' } }] }] }), 'vllm-video-data-url', /video/]
+  ]
+  for (const [path, body, rule, because] of cases) {
+    assertRefused(await postJson(stack, path, body), rule, stack.vllm, because)
+  }
+  const metrics = await metricsText(stack)
+  assert.match(metrics, /infergate_guard_refusals_total\{rule="vllm-tools"\} 5/)
+  assert.match(metrics, /infergate_refusals_total\{reason="IG_ERR_GUARD_REFUSED"\} 14/)
+
+  // Tool schemas whose properties are *named* like keywords are fine, and so is a clean request.
+  const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { pattern: { type: 'string', pattern: '^[a-z]+$' }, type: { type: ['string', 'null'] } } } } }]
+  const fine = await postJson(stack, '/v1/chat/completions', chat({ tools, n: 2 }))
+  assert.equal(fine.status, 200, fine.body)
+  assert.deepEqual(lastJson(stack.vllm)['tools'], tools)
+})
+
+test('caps rewrite the forwarded body once; untouched bodies are forwarded byte for byte', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 1_000_000 } } } })
+  const answer = await postJson(stack, '/v1/completions', completion({ n: 20, best_of: 30, max_tokens: 100_000, stream: true }))
+  assert.equal(answer.status, 200, answer.body)
+  const sent = lastJson(stack.vllm)
+  assert.equal(sent['n'], 8)
+  assert.equal(sent['best_of'], 8)
+  assert.equal(sent['max_tokens'], 32_768)
+  // The token budget's own change (asking for usage) is in the same single re-serialisation.
+  assert.deepEqual(sent['stream_options'], { include_usage: true })
+  assert.match(await metricsText(stack), /infergate_guard_rewrites_total\{rule="vllm-n",action="cap"\} 1/)
+
+  const exact = '{ "model": "demo-llm",  "prompt": "caf\\u00e9", "n": 8 }'
+  const untouched = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: exact })
+  assert.equal(untouched.statusCode, 200)
+  await untouched.body.dump()
+  assert.equal(stack.vllm.received.at(-1)?.body.toString(), exact)
+})
+
+test('configured actions and limits: strip instead of refuse, refuse instead of cap, tighter caps', async (t) => {
+  const stack = await startStack(t, {
+    upstreams: {
+      vllm: {
+        guards: {
+          'vllm-chat-template': { action: 'strip' },
+          'vllm-n': { action: 'refuse', max: 2 },
+          'vllm-max-tokens': { max: 50 }
+        }
+      }
+    }
+  })
+  const stripped = await postJson(stack, '/v1/chat/completions', chat({ chat_template: 'x', chat_template_kwargs: { a: 1 }, max_completion_tokens: 51 }))
+  assert.equal(stripped.status, 200, stripped.body)
+  const sent = lastJson(stack.vllm)
+  assert.equal('chat_template' in sent, false)
+  assert.equal('chat_template_kwargs' in sent, false)
+  assert.equal(sent['max_completion_tokens'], 50)
+  stack.vllm.reset()
+  assertRefused(await postJson(stack, '/v1/chat/completions', chat({ n: 3 })), 'vllm-n', stack.vllm, /"n" is 3, more than 2/)
+})
+
+test('every vLLM rule can be switched off per upstream', async (t) => {
+  const off = { enabled: false }
+  const stack = await startStack(t, {
+    upstreams: {
+      vllm: {
+        guards: {
+          'vllm-prompt-embeds': off,
+          'vllm-chat-template': off,
+          'vllm-n': off,
+          'vllm-max-tokens': off,
+          'vllm-prompt-count': off,
+          'vllm-json-limits': off,
+          'vllm-media': off,
+          'vllm-video-data-url': off,
+          'vllm-tools': off,
+          'vllm-message-count': off
+        }
+      }
+    }
+  })
+  const body = completion({
+    prompt_embeds: 'AAAA',
+    chat_template_kwargs: { tokenize: true },
+    n: 50,
+    max_tokens: 1_000_000,
+    prompt: Array.from({ length: 100 }, () => 'p'),
+    deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown,
+    image_url: 'http://169.254.169.254/latest/meta-data/'
+  })
+  const answer = await postJson(stack, '/v1/completions', body)
+  assert.equal(answer.status, 200, answer.body)
+  assert.deepEqual(lastJson(stack.vllm), body)
+  const chatAnswer = await postJson(stack, '/v1/chat/completions', chat({ tools: [{ type: 'weird' }], messages: Array.from({ length: 2000 }, () => ({ role: 'user', content: [{ type: 'video_url', video_url: { url: 'data:video/mp4;base64,AA' } }] })) }))
+  assert.equal(chatAnswer.status, 200, chatAnswer.body)
+})
