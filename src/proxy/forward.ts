@@ -40,7 +40,8 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
     if (traceparent !== undefined) context.traceId = traceparent.slice(3, 35)
     const abort = context.abort = new AbortController()
     context.forwardedAt = performance.now()
-    metrics.inFlightRequests.inc({ upstream: upstream.name })
+    const series = metrics.seriesFor(upstream.name, match.route.rule.id)
+    series.inFlightRequests.inc()
 
     upstream.pool.request({
       method: raw.method as string,
@@ -71,7 +72,7 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
       }
       if (response.headers['content-length'] === undefined) {
         context.streamed = true
-        metrics.inFlightStreams.inc({ upstream: upstream.name })
+        series.inFlightStreams.inc()
       }
       const keepUsage = upstream.config.framework === 'vllm'
       stream.on('data', (chunk: Buffer) => {
