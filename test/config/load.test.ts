@@ -28,12 +28,20 @@ test('every example config in config/ loads', async () => {
     INFERGATE_DEMO_TORCHSERVE_URL: 'http://127.0.0.1:3',
     INFERGATE_DEMO_KEY_SHA256: 'a'.repeat(64),
     VLLM_API_KEY: 'x',
-    TORCHSERVE_INFERENCE_KEY: 'y'
+    TORCHSERVE_INFERENCE_KEY: 'y',
+    REDIS_PASSWORD: 'z'
   }
   for (const file of files) {
     const config = await loadConfigFile(new URL(file, dir).pathname, env)
     assert.ok(config.upstreams.length > 0, file)
   }
+  // The full example shows every kind of key a user may set.
+  const example = await loadConfigFile(new URL('example.yaml', dir).pathname, env)
+  assert.equal(example.auth.jwt[0]?.issuer, 'https://login.example.com')
+  assert.equal(typeof example.auth.apiKeysFile, 'string')
+  assert.equal(example.rateLimit?.redis?.onError, 'closed')
+  assert.ok(Object.keys(example.upstreams[0]?.guards ?? {}).length > 0)
+  assert.equal(example.metrics.identityLabel.enabled, false)
 })
 
 test('defaults fill every key left out, and the result is frozen', () => {
