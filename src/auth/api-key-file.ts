@@ -21,7 +21,13 @@ const checkKeys = Compile(KeyList)
 /** The keys a file holds (a list, or `{ apiKeys: [...] }`), or the problems, one per line. */
 export async function readApiKeyFile (file: string): Promise<{ keys: ApiKeyConfig[], digest: string }> {
   const text = await readFile(file, 'utf8')
-  const parsed: unknown = parse(text)
+  let parsed: unknown
+  try {
+    parsed = parse(text)
+  } catch (err) {
+    // The first line only: the parser's message goes on to quote the file, which may hold secrets.
+    throw new Error((err as Error).message.split('\n')[0])
+  }
   const list = Array.isArray(parsed) ? parsed : (parsed as { apiKeys?: unknown } | null)?.apiKeys
   if (!Array.isArray(list)) throw new Error('must hold a list of keys, or apiKeys: [ … ]')
   const keys = Value.Default(KeyList, list)
