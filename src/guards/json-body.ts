@@ -4,6 +4,7 @@
  * ask. The walk is iterative: JSON.parse accepts nesting far deeper than the call stack.
  * @module
  */
+import { isObject } from '../proxy/json-object.js'
 
 /** Keys whose value is (or holds) media a multimodal backend fetches or decodes. */
 const MEDIA_KEYS: ReadonlySet<string> = new Set(['image_url', 'video_url', 'audio_url', 'input_audio'])
@@ -21,10 +22,6 @@ export interface JsonFacts {
   /** Longest string or key, in UTF-16 units; strings inside media references do not count (they have their own cap). */
   readonly longestString: number
   readonly media: readonly MediaRef[]
-}
-
-export function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 export class JsonBody {

@@ -6,7 +6,7 @@
  * a short regular expression that compiles.
  * @module
  */
-import { isObject } from './json-body.js'
+import { isObject } from '../proxy/json-object.js'
 
 export interface SchemaLimits {
   readonly maxDepth: number

@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GuardRefusedError } from '../errors.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
-import { markJsonChanged } from '../proxy/request-body.js'
 import type { RequestContext } from '../server/request-context.js'
 import { JsonBody } from './json-body.js'
 import type { Armed, RoutePlan, UpstreamPlan } from './plan.js'
@@ -46,7 +45,7 @@ export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, me
     const outcomes = await Promise.all(plan.json.map(armed => armed.rule.check(body, armed.settings)))
     let changed = false
     plan.json.forEach((armed, i) => { if (settle(context, armed, outcomes[i])) changed = true })
-    if (changed) markJsonChanged(context)
+    if (changed) context.jsonChanged = true
   }
 
   return async function checkGuards (request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -9,37 +9,18 @@
 import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import { BodyInvalidError, GuardUncheckableError } from '../errors.js'
-import { readWhole } from '../proxy/request-body.js'
-import { duplicateKey } from './json-duplicates.js'
-import { isObject } from './json-body.js'
+import { readBytes } from '../proxy/request-body.js'
+import { parseJsonObject } from '../proxy/json-object.js'
 
 const HEADER_LENGTH = 'inference-header-content-length'
 
 function readPrefix (stream: Readable, length: number): Promise<{ prefix: Buffer, body: Readable }> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let total = 0
-    function onData (chunk: Buffer): void {
-      chunks.push(chunk)
-      total += chunk.length
-      if (total < length) return
-      cleanup()
-      stream.pause()
-      const head = chunks.length === 1 ? chunk : Buffer.concat(chunks, total)
-      resolve({ prefix: head.subarray(0, length), body: replay(head, stream) })
-    }
-    function onEnd (): void {
-      cleanup()
-      reject(new BodyInvalidError(`${HEADER_LENGTH} is larger than the body`))
-    }
-    function onError (err: Error): void {
-      cleanup()
-      reject(err)
-    }
-    function cleanup (): void {
-      stream.off('data', onData).off('end', onEnd).off('error', onError)
-    }
-    stream.on('data', onData).on('end', onEnd).on('error', onError)
+    readBytes(stream, Infinity, length, (err, head, ended) => {
+      if (err !== null || head === undefined) reject(err)
+      else if (ended === true) reject(new BodyInvalidError(`${HEADER_LENGTH} is larger than the body`))
+      else resolve({ prefix: head.subarray(0, length), body: replay(head, stream) })
+    })
   })
 }
 
@@ -53,22 +34,14 @@ function replay (head: Buffer, rest: Readable): Readable {
 
 function readWholeBody (stream: Readable, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    readWhole(stream, limit, (err, body) => { err === null ? resolve(body as Buffer) : reject(err) })
+    readBytes(stream, limit, Infinity, (err, body) => { err === null ? resolve(body as Buffer) : reject(err) })
   })
 }
 
 function parseHeader (bytes: Buffer): Record<string, unknown> {
-  const text = bytes.toString('utf8')
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw new BodyInvalidError('the inference request is not valid JSON')
-  }
-  if (!isObject(parsed)) throw new BodyInvalidError('the inference request is not a JSON object')
-  const duplicate = duplicateKey(text)
-  if (duplicate !== undefined) throw new BodyInvalidError(`key "${duplicate.slice(0, 64)}" appears twice in one object`)
-  return parsed
+  const json = parseJsonObject(bytes)
+  if (json instanceof Error) throw json
+  return json
 }
 
 /**

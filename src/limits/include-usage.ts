@@ -6,19 +6,14 @@
  * @module
  */
 import { pipeline, type Readable } from 'node:stream'
-import { markJsonChanged } from '../proxy/request-body.js'
+import { isObject } from '../proxy/json-object.js'
 import type { RequestContext } from '../server/request-context.js'
 import { UsageChunkFilter } from './sse-usage-filter.js'
 
 // vLLM routes whose streams report usage only when asked (the Responses API always reports it).
 const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
 
-const stripping = new WeakSet<RequestContext>()
 const ignore = (): void => {}
-
-function isObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Asks the upstream for the stream's usage when the client did not. */
 export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
@@ -26,13 +21,13 @@ export function includeUsage (context: RequestContext, json: Record<string, unkn
   const options = json['stream_options']
   if (isObject(options) && options['include_usage'] === true) return
   json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }
-  markJsonChanged(context)
-  stripping.add(context)
+  context.jsonChanged = true
+  context.stripUsageChunk = true
 }
 
 /** What the client receives: the upstream's body, without the usage chunk it did not ask for. */
 export function clientBody (context: RequestContext, body: Readable): Readable {
-  if (!context.streamed || !stripping.has(context)) return body
+  if (!context.streamed || !context.stripUsageChunk) return body
   // pipeline: an upstream failure cuts the client's stream, a client that leaves stops the upstream's.
   return pipeline(body, new UsageChunkFilter(), ignore)
 }

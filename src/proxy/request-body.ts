@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
-import { duplicateTopLevelKey } from './json-keys.js'
+import { parseJsonObject } from './json-object.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
 
 type Done = (err: Error | null, body?: unknown) => void
@@ -25,9 +25,16 @@ function isJsonMediaType (contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType)
 }
 
-export function readWhole (payload: Readable, limit: number, done: (err: Error | null, body?: Buffer) => void): void {
+/**
+ * Reads `payload` to its end, or only until `until` bytes have arrived (then it is paused there and
+ * the rest stays unread; `ended` tells which). More than `limit` bytes: BodyTooLargeError.
+ */
+export function readBytes (
+  payload: Readable, limit: number, until: number, done: (err: Error | null, bytes?: Buffer, ended?: boolean) => void
+): void {
   const chunks: Buffer[] = []
   let length = 0
+  const bytes = () => chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, length)
   function onData (chunk: Buffer): void {
     length += chunk.length
     if (length > limit) {
@@ -37,10 +44,15 @@ export function readWhole (payload: Readable, limit: number, done: (err: Error |
       return
     }
     chunks.push(chunk)
+    if (length >= until) {
+      cleanup()
+      payload.pause()
+      done(null, bytes(), false)
+    }
   }
   function onEnd (): void {
     cleanup()
-    done(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length))
+    done(null, bytes(), true)
   }
   function onError (err: Error): void {
     cleanup()
@@ -52,33 +64,16 @@ export function readWhole (payload: Readable, limit: number, done: (err: Error |
   payload.on('data', onData).on('end', onEnd).on('error', onError)
 }
 
-// Contexts whose `json` a hook changed (guards strip or cap fields, token budgets ask for usage).
-const rewritten = new WeakSet<RequestContext>()
-
-/** Records that `context.json` was changed: the forwarder sends it re-serialised, once for all changes. */
-export function markJsonChanged (context: RequestContext): void {
-  rewritten.add(context)
-}
-
 /** What to forward: the bytes received (or stream), or `context.json` re-serialised when a hook changed it. */
 export function forwardedBody (request: FastifyRequest, context: RequestContext): Buffer | Readable | undefined {
-  if (rewritten.has(context)) request.body = Buffer.from(JSON.stringify(context.json))
+  if (context.jsonChanged) request.body = Buffer.from(JSON.stringify(context.json))
   return request.body as Buffer | Readable | undefined
 }
 
 /** The parsed body and the model it names; an Error when it is not a JSON object naming one. */
 function parseModelBody (body: Buffer, field: string): { json: Record<string, unknown>, model: string } | Error {
-  const text = body.toString('utf8')
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    return new BodyInvalidError('not valid JSON')
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return new BodyInvalidError('not a JSON object')
-  const duplicate = duplicateTopLevelKey(text)
-  if (duplicate !== undefined) return new BodyInvalidError(`key "${duplicate.slice(0, 64)}" appears twice`)
-  const json = parsed as Record<string, unknown>
+  const json = parseJsonObject(body)
+  if (json instanceof Error) return json
   const model = json[field]
   if (typeof model !== 'string' || model.length === 0) return new ModelRequiredError()
   if (model.length > MAX_MODEL_NAME) return new BodyInvalidError(`"${field}" is longer than ${MAX_MODEL_NAME} characters`)
@@ -102,7 +97,7 @@ export function createBodyParser (limit: number) {
       done(null, payload)
       return
     }
-    readWhole(payload, limit, (err, body) => {
+    readBytes(payload, limit, Infinity, (err, body) => {
       if (err !== null || body === undefined) {
         done(err)
         return

@@ -26,6 +26,10 @@ export class RequestContext {
   model: string | undefined = undefined
   /** The JSON body, parsed once (routes that read the model from the body). */
   json: Record<string, unknown> | undefined = undefined
+  /** A hook changed `json` (guards strip or cap, token budgets ask for usage): forward it re-serialised, once. */
+  jsonChanged = false
+  /** The gateway asked for usage the client did not: the usage chunk is removed from its stream. */
+  stripUsageChunk = false
   /** Held limits (concurrency, reserved tokens), given back when the response is over. */
   lease: LimitLease | undefined = undefined
   /** The `IG_ERR_*` code when the gateway refused or failed the request, and why. */

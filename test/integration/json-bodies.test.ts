@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { duplicateTopLevelKey } from '../../src/proxy/json-keys.js'
+import { duplicateKey } from '../../src/proxy/json-object.js'
 import { auth, KEYS, startStack } from '../helpers/stack.js'
 
-test('duplicated top-level keys are found, escaped spellings included; nested and string look-alikes are not', () => {
-  assert.equal(duplicateTopLevelKey('{"model":"a","model":"b"}'), 'model')
-  assert.equal(duplicateTopLevelKey('{"model":"a","mod\\u0065l":"b"}'), 'model')
-  assert.equal(duplicateTopLevelKey('{"a":"}\\"{","b":{"c":{"a":1}},"a":2}'), 'a')
-  assert.equal(duplicateTopLevelKey('{"model":"a","x":{"model":1},"y":["model","model"]}'), undefined)
-  assert.equal(duplicateTopLevelKey('{"s":"a,\\"b\\":1","b":2}'), undefined)
+test('keys given twice in one object are found, escaped spellings included; same names in other objects and string look-alikes are not', () => {
+  assert.equal(duplicateKey('{"model":"a","model":"b"}'), 'model')
+  assert.equal(duplicateKey('{"model":"a","mod\\u0065l":"b"}'), 'model')
+  assert.equal(duplicateKey('{"a":"}\\"{","b":{"c":{"a":1}},"a":2}'), 'a')
+  assert.equal(duplicateKey('{"model":"a","x":{"model":1},"y":["model","model"]}'), undefined)
+  assert.equal(duplicateKey('{"s":"a,\\"b\\":1","b":2}'), undefined)
 })
 
 test('JSON bodies that could be read two ways are refused before forwarding; the checked bytes are the forwarded bytes', async (t) => {

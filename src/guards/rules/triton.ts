@@ -4,7 +4,8 @@
  * request headers. Advisories: ../../../shared/reference/backends.md §2.3, §2.5.
  * @module
  */
-import { isObject, type JsonBody } from '../json-body.js'
+import { isObject } from '../../proxy/json-object.js'
+import type { JsonBody } from '../json-body.js'
 import { refuse, type HeaderRule, type JsonRule, type Outcome } from '../types.js'
 
 const INFER_ROUTES = ['infer', 'infer-version']

@@ -3,7 +3,8 @@
  * Advisories: ../../../shared/reference/backends.md §1.3.
  * @module
  */
-import { isObject, type JsonBody } from '../json-body.js'
+import { isObject } from '../../proxy/json-object.js'
+import type { JsonBody } from '../json-body.js'
 import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
 import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
