@@ -33,7 +33,7 @@ function group (url: string, name: string): string {
   if (name === '(idle)' || name === '(garbage collector)' || name === '(program)') return name
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)
   if (pkg !== null) return pkg[1] as string
-  const own = /\/(src\/[^/]+)\//.exec(url)
+  const own = /\/((?:src|dist)\/[^/]+)\//.exec(url)
   if (own !== null) return own[1] as string
   if (url.startsWith('node:') || url === '') return 'node internals'
   return url.replace(/^.*\/work\/[^/]+\//, '')

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { CONTENDERS, FLOOR, LIMIT } from './contenders/index.js'
 import { setUpBackends } from './lib/backends.js'
+import { buildDist } from './lib/build.js'
 import { startLineup, type Started } from './lib/lineup.js'
 import { describeMachine } from './lib/machine.js'
 import { measure, type Sample } from './lib/measure.js'
@@ -66,6 +67,10 @@ const pinning = setUpPinning()
 console.log(`${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverageAtStart.join(' ')}`)
 console.log(`pinning: ${pinning.description}`)
 
+if (contenders.some(contender => contender.name.startsWith('infergate'))) {
+  console.log('building dist/: the infergate contenders run the compiled gateway')
+  buildDist()
+}
 const dir = await mkdtemp(join(tmpdir(), 'infergate-bench-'))
 const backendSetup = await setUpBackends(pinning)
 const lineup = await startLineup(contenders, {

@@ -20,7 +20,7 @@ import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
 import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
-import { loggerOptions } from './server/logger.js'
+import { createLogDestination, loggerOptions } from './server/logger.js'
 import { createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
 import { VERSION } from './version.js'
@@ -41,9 +41,10 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const upstreams = config.upstreams.map(createUpstream)
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
+  const logDestination = createLogDestination()
 
   const app = Fastify({
-    logger: loggerOptions(config.logging.level),
+    logger: loggerOptions(config.logging.level, logDestination.stream),
     // Fastify's own per-request lines would log every request target; access logging is explicit.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
@@ -93,6 +94,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   })
 
   app.addHook('onClose', async () => {
+    logDestination.close()
     identities.stop()
     await Promise.all(upstreams.map(upstream => upstream.pool.close()))
   })

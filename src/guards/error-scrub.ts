@@ -7,8 +7,6 @@
  * everything the patterns do not match is forwarded byte for byte.
  * @module
  */
-import type { Readable } from 'node:stream'
-
 type Headers = Record<string, string | string[] | undefined>
 
 const REPLACEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -33,11 +31,9 @@ export function scrubs (status: number, headers: Headers, maxBytes: number): boo
   return headers['content-length'] !== undefined && Number.isSafeInteger(length) && length <= maxBytes
 }
 
-/** Reads the (small, bounded by its Content-Length) body; `changed` when anything was removed. */
-export async function scrubbedBody (body: Readable): Promise<{ body: Buffer, changed: boolean }> {
-  const chunks: Buffer[] = []
-  for await (const chunk of body) chunks.push(chunk as Buffer)
-  const text = Buffer.concat(chunks).toString('latin1')
+/** The (small, bounded by its Content-Length) body scrubbed; `changed` when anything was removed. */
+export function scrubbedBody (body: Buffer): { body: Buffer, changed: boolean } {
+  const text = body.toString('latin1')
   const scrubbed = scrubText(text)
   return { body: Buffer.from(scrubbed, 'latin1'), changed: scrubbed !== text }
 }

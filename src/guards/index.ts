@@ -4,7 +4,6 @@
  * forwarder asks for the header filter of each request and whether to scrub an error response.
  * @module
  */
-import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/schema.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
@@ -15,6 +14,8 @@ import { errorScrubRule } from './rules/index.js'
 
 type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 type Headers = Record<string, string | string[] | undefined>
+/** An upstream error body, read whole, as the client gets it. */
+export type ErrorScrubber = (body: Buffer) => Buffer
 /** True for a (lower-case) request header name that must not reach the upstream. */
 export type HeaderFilter = (name: string) => boolean
 
@@ -22,8 +23,8 @@ export interface Guards {
   /** Empty when no upstream has a request rule switched on. */
   readonly preHandler: Hook[]
   headerFilter (upstream: string, route: string): HeaderFilter | undefined
-  /** For an upstream error response to scrub: reads its body and returns it scrubbed. */
-  errorScrubber (upstream: string, status: number, headers: Headers): ((body: Readable) => Promise<Buffer>) | undefined
+  /** For an upstream error response to scrub: what to do with its body once read. */
+  errorScrubber (upstream: string, status: number, headers: Headers): ErrorScrubber | undefined
 }
 
 export function createGuards (config: Config, metrics: GatewayMetrics): Guards {
@@ -43,8 +44,8 @@ export function createGuards (config: Config, metrics: GatewayMetrics): Guards {
       })
     }
   }
-  async function scrubError (body: Readable): Promise<Buffer> {
-    const scrubbed = await scrubbedBody(body)
+  function scrubError (body: Buffer): Buffer {
+    const scrubbed = scrubbedBody(body)
     if (scrubbed.changed) metrics.guardRewrites.inc({ rule: errorScrubRule.id, action: 'strip' })
     return scrubbed.body
   }

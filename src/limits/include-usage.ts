@@ -1,19 +1,15 @@
 /**
  * Token settlement needs the usage of every stream. A client that did not ask for it gets
  * `stream_options.include_usage: true` added to its forwarded JSON body (re-serialised once
- * by the forwarder, together with any change the guards made), and its stream is relayed
- * through a filter that removes the usage chunk again. Every other stream is relayed untouched.
+ * by the forwarder, together with any change the guards made), and the relay removes the usage
+ * chunk from its stream again (sse-usage-filter.ts). Every other stream is relayed untouched.
  * @module
  */
-import { pipeline, type Readable } from 'node:stream'
 import { isObject } from '../proxy/json-object.js'
 import type { RequestContext } from '../server/request-context.js'
-import { UsageChunkFilter } from './sse-usage-filter.js'
 
 // vLLM routes whose streams report usage only when asked (the Responses API always reports it).
 const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
-
-const ignore = (): void => {}
 
 /** Asks the upstream for the stream's usage when the client did not. */
 export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
@@ -23,11 +19,4 @@ export function includeUsage (context: RequestContext, json: Record<string, unkn
   json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }
   context.jsonChanged = true
   context.stripUsageChunk = true
-}
-
-/** What the client receives: the upstream's body, without the usage chunk it did not ask for. */
-export function clientBody (context: RequestContext, body: Readable): Readable {
-  if (!context.streamed || !context.stripUsageChunk) return body
-  // pipeline: an upstream failure cuts the client's stream, a client that leaves stops the upstream's.
-  return pipeline(body, new UsageChunkFilter(), ignore)
 }

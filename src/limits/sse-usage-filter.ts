@@ -4,8 +4,6 @@
  * an incomplete frame is held, never the stream.
  * @module
  */
-import { Transform, type TransformCallback } from 'node:stream'
-
 const LF_LF = Buffer.from('\n\n')
 const CRLF_CRLF = Buffer.from('\r\n\r\n')
 const EMPTY_CHOICES = Buffer.from('"choices":[]')
@@ -34,30 +32,40 @@ export function isUsageFrame (frame: Buffer): boolean {
   }
 }
 
-export class UsageChunkFilter extends Transform {
+/** Fed the stream's chunks in order; returns what the client gets of each, if anything yet. */
+export class UsageChunkFilter {
   #held: Buffer | undefined
+  /** A stream has one usage chunk: once it is gone, the rest passes unexamined. */
+  #removed = false
 
-  override _transform (chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+  push (chunk: Buffer): Buffer | undefined {
+    if (this.#removed && this.#held === undefined) return chunk
     const data = this.#held === undefined ? chunk : Buffer.concat([this.#held, chunk])
     let start = 0
     let end: number
-    const frames: Buffer[] = []
+    // Kept bytes are runs of `data` between removed frames: sliced, not copied, unless split.
+    let runStart = 0
+    let runs: Buffer[] | undefined
     while ((end = frameEnd(data, start)) !== -1) {
-      const frame = data.subarray(start, end)
-      if (!isUsageFrame(frame)) frames.push(frame)
+      if (!this.#removed && isUsageFrame(data.subarray(start, end))) {
+        this.#removed = true
+        if (start > runStart) (runs ??= []).push(data.subarray(runStart, start))
+        runStart = end
+      }
       start = end
     }
+    if (data.length - start > MAX_HELD_BYTES) start = data.length
     this.#held = start === data.length ? undefined : data.subarray(start)
-    if (this.#held !== undefined && this.#held.length > MAX_HELD_BYTES) {
-      frames.push(this.#held)
-      this.#held = undefined
-    }
-    if (frames.length > 0) this.push(frames.length === 1 ? frames[0] : Buffer.concat(frames))
-    done()
+    const lastRun = start === data.length && runStart === 0 ? data : start > runStart ? data.subarray(runStart, start) : undefined
+    if (runs === undefined) return lastRun
+    if (lastRun !== undefined) runs.push(lastRun)
+    return runs.length === 1 ? runs[0] : Buffer.concat(runs)
   }
 
-  override _flush (done: TransformCallback): void {
-    if (this.#held !== undefined) this.push(this.#held)
-    done()
+  /** The unterminated tail, at the end of the stream. */
+  flush (): Buffer | undefined {
+    const held = this.#held
+    this.#held = undefined
+    return held
   }
 }

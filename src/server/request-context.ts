@@ -35,8 +35,8 @@ export class RequestContext {
   /** The `IG_ERR_*` code when the gateway refused or failed the request, and why. */
   refusal: string | undefined = undefined
   refusalReason: string | undefined = undefined
-  /** Aborts the upstream request when the client goes away. */
-  abort: AbortController | undefined = undefined
+  /** The upstream exchange, told when the client goes away. */
+  relay: { clientGone (): void } | undefined = undefined
   bytesIn = 0
   /** performance.now() marks; 0 = never happened. */
   forwardedAt = 0

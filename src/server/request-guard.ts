@@ -21,7 +21,7 @@ export function createRequestGuard (maxTargetBytes: number, state: GatewayState,
     const context = new RequestContext(request, reply)
     request.gate = context
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) context.abort?.abort()
+      if (!reply.raw.writableFinished) context.relay?.clientGone()
       observeEnd(context)
       context.lease?.release(context)
     })

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict'
-import { Readable } from 'node:stream'
-import { text } from 'node:stream/consumers'
 import { test } from 'node:test'
 import { UsageChunkFilter } from '../../src/limits/sse-usage-filter.js'
 
@@ -9,21 +7,31 @@ const finish = 'data: {"id":"c","choices":[{"index":0,"delta":{},"finish_reason"
 const usage = 'data: {"id":"c","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n'
 const done = 'data: [DONE]\n\n'
 
-async function filtered (chunks: string[]): Promise<string> {
-  return await text(Readable.from(chunks.map(chunk => Buffer.from(chunk))).pipe(new UsageChunkFilter()))
+function filtered (chunks: string[]): string {
+  const filter = new UsageChunkFilter()
+  const out = chunks.map(chunk => filter.push(Buffer.from(chunk))?.toString() ?? '')
+  return out.join('') + (filter.flush()?.toString() ?? '')
 }
 
-test('the usage frame is removed, whatever the chunk boundaries; every other byte passes', async () => {
+test('the usage frame is removed, whatever the chunk boundaries; every other byte passes', () => {
   const whole = token + token + finish + usage + done
   for (let size = 1; size <= whole.length; size += 7) {
     const chunks: string[] = []
     for (let i = 0; i < whole.length; i += size) chunks.push(whole.slice(i, i + size))
-    assert.equal(await filtered(chunks), token + token + finish + done, `chunks of ${size}`)
+    assert.equal(filtered(chunks), token + token + finish + done, `chunks of ${size}`)
   }
 })
 
-test('CRLF frames, frames that only mention usage, and an unterminated tail pass untouched', async () => {
+test('CRLF frames, frames that only mention usage, and an unterminated tail pass untouched', () => {
   const crlf = usage.replace('\n\n', '\r\n\r\n')
   const mention = 'data: {"choices":[{"delta":{"content":"\\"usage\\":{ \\"choices\\":[]"}}]}\n\n'
-  assert.equal(await filtered([token, crlf, mention, 'data: {"partial"']), token + mention + 'data: {"partial"')
+  assert.equal(filtered([token, crlf, mention, 'data: {"partial"']), token + mention + 'data: {"partial"')
+})
+
+test('an unfinished "frame" longer than 64 KiB is passed on, not held', () => {
+  const filter = new UsageChunkFilter()
+  const big = 'x'.repeat(70_000)
+  assert.equal(filter.push(Buffer.from(token + big))?.toString(), token + big)
+  assert.equal(filter.push(Buffer.from(usage + done))?.toString(), done)
+  assert.equal(filter.flush(), undefined)
 })

@@ -1,0 +1,150 @@
+/**
+ * One upstream exchange, as an undici dispatch handler: the response goes to the client's socket
+ * chunk by chunk as undici parses it, with no stream objects in between, and the upstream is paused
+ * while the client's socket is full. A client that goes away aborts the exchange at once, whether it
+ * is queued, waiting for headers or streaming, so the backend stops generating.
+ * @module
+ */
+import { performance } from 'node:perf_hooks'
+import type { Dispatcher } from 'undici'
+import { UpstreamBadResponseError } from '../errors.js'
+import type { ErrorScrubber, Guards } from '../guards/index.js'
+import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
+import type { RouteSeries } from '../observability/metrics.js'
+import { keepTail } from '../observability/usage.js'
+import type { RequestContext } from '../server/request-context.js'
+import { clientResponseHeaders } from './response-headers.js'
+import { upstreamError } from './upstream-errors.js'
+
+type Controller = Dispatcher.DispatchController
+
+// The abort reason undici is given; nobody is left to read it.
+const CLIENT_GONE = new Error('the client closed the connection')
+type Headers = Record<string, string | string[] | undefined>
+
+export class UpstreamRelay implements Dispatcher.DispatchHandler {
+  readonly #context: RequestContext
+  readonly #series: RouteSeries
+  readonly #guards: Guards
+  readonly #keepUsage: boolean
+  #controller: Controller | undefined = undefined
+  #clientGone = false
+  /** Set once the response headers went to the client; from then on, failures cut the response. */
+  #relaying = false
+  #filter: UsageChunkFilter | undefined = undefined
+  /** An error body being read whole, to be scrubbed before the client sees it. */
+  #held: Buffer[] | undefined = undefined
+  #scrub: ErrorScrubber | undefined = undefined
+  #status = 0
+  #headers: Headers | undefined = undefined
+  #onDrain: (() => void) | undefined = undefined
+
+  constructor (context: RequestContext, series: RouteSeries, guards: Guards) {
+    this.#context = context
+    this.#series = series
+    this.#guards = guards
+    this.#keepUsage = context.upstream?.config.framework === 'vllm'
+  }
+
+  /** The client's connection closed before its response was complete. */
+  clientGone (): void {
+    this.#clientGone = true
+    this.#controller?.abort(CLIENT_GONE)
+  }
+
+  onRequestStart (controller: Controller): void {
+    // Queued in the pool while the client left: never sent.
+    if (this.#clientGone) controller.abort(CLIENT_GONE)
+    else this.#controller = controller
+  }
+
+  onResponseStart (controller: Controller, statusCode: number, upstreamHeaders: Headers): void {
+    const context = this.#context
+    context.upstreamHeadersAt = performance.now()
+    const headers = clientResponseHeaders(upstreamHeaders, context.request.id)
+    if (headers['content-length'] === undefined) {
+      context.streamed = true
+      this.#series.inFlightStreams.inc()
+      // The gateway asked for the usage the client did not: the client does not get it.
+      if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
+    }
+    // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
+    if (statusCode < 200 || statusCode > 599) {
+      controller.abort(new UpstreamBadResponseError(this.#upstreamName()))
+      return
+    }
+    const scrub = this.#guards.errorScrubber(this.#upstreamName(), statusCode, headers)
+    if (scrub !== undefined) {
+      this.#scrub = scrub
+      this.#held = []
+      this.#status = statusCode
+      this.#headers = headers
+      return
+    }
+    const response = context.reply.raw
+    // Headers hooks set on the reply (RateLimit-*) are the gateway's own word: they win.
+    const own = context.reply.getHeaders()
+    for (const name in own) headers[name] = own[name] as string | string[]
+    try {
+      response.writeHead(statusCode, headers)
+    } catch {
+      // A header value node will not write (upstream bytes it parsed leniently).
+      controller.abort(new UpstreamBadResponseError(this.#upstreamName()))
+      return
+    }
+    context.reply.hijack()
+    this.#relaying = true
+    // A stream's headers go out now, as the backend sent them: SDKs wait for them before reading.
+    if (context.streamed) response.flushHeaders()
+  }
+
+  onResponseData (controller: Controller, chunk: Buffer): void {
+    const context = this.#context
+    if (context.chunks++ === 0) context.firstChunkAt = performance.now()
+    context.bytesOut += chunk.length
+    if (this.#keepUsage) keepTail(context, chunk)
+    if (this.#held !== undefined) {
+      this.#held.push(chunk)
+      return
+    }
+    const data = this.#filter === undefined ? chunk : this.#filter.push(chunk)
+    if (data !== undefined && !context.reply.raw.write(data)) this.#pauseUntilDrained(controller)
+  }
+
+  onResponseEnd (): void {
+    const context = this.#context
+    if (this.#held !== undefined) {
+      const body = (this.#scrub as ErrorScrubber)(this.#held.length === 1 ? this.#held[0] as Buffer : Buffer.concat(this.#held))
+      context.reply.code(this.#status).headers(this.#headers as Headers).header('content-length', body.length).send(body)
+      return
+    }
+    const rest = this.#filter?.flush()
+    if (rest !== undefined) context.reply.raw.end(rest)
+    else context.reply.raw.end()
+  }
+
+  onResponseError (_controller: Controller | undefined, err: Error): void {
+    if (this.#clientGone) return
+    const context = this.#context
+    if (this.#relaying) {
+      // Headers are out: the only honest signal left is a cut response.
+      context.upstreamFailure = 'mid_stream'
+      context.reply.raw.destroy()
+      return
+    }
+    if (!(err instanceof UpstreamBadResponseError)) {
+      context.request.log.warn({ upstream: this.#upstreamName(), code: (err as { code?: string }).code }, 'upstream request failed')
+    }
+    context.reply.send(err instanceof UpstreamBadResponseError ? err : upstreamError(err, this.#upstreamName()))
+  }
+
+  #pauseUntilDrained (controller: Controller): void {
+    controller.pause()
+    this.#onDrain ??= () => { controller.resume() }
+    this.#context.reply.raw.once('drain', this.#onDrain)
+  }
+
+  #upstreamName (): string {
+    return this.#context.upstream?.name ?? 'none'
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The relay between the upstream's response and the client's socket, against upstreams written
+ * here to misbehave in one precise way each.
+ */
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
+import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net'
+import { test, type TestContext } from 'node:test'
+import { request, type Dispatcher } from 'undici'
+import { startGateway, type RunningGateway } from '../../src/server/serve.js'
+import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
+
+const chat = {
+  method: 'POST' as const,
+  headers: { ...auth(), 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'demo-llm', messages: [] })
+}
+
+async function listen (t: TestContext, server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => new Promise(resolve => {
+    server.close(resolve)
+    // http servers: requests a failed test left hanging must not hold the close.
+    if ('closeAllConnections' in server) (server as HttpServer).closeAllConnections()
+  }))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+async function gatewayBefore (t: TestContext, url: string, vllm: Record<string, unknown> = {}): Promise<RunningGateway> {
+  const emulators = await startEmulators(t)
+  const gateway = await startGateway(stackConfig(emulators, { upstreams: { vllm: { url, ...vllm } } }))
+  // Cut what a failed run left in flight, rather than wait for it.
+  t.after(() => {
+    gateway.app.server.closeAllConnections()
+    return gateway.app.close()
+  })
+  return gateway
+}
+
+test('a client that leaves while its request waits for a pooled connection: the request is never sent', async (t) => {
+  const arrived: Array<{ tag: string, response: ServerResponse }> = []
+  const upstream = createHttpServer((req: IncomingMessage, response: ServerResponse) => {
+    arrived.push({ tag: String(req.headers['x-tag']), response })
+    upstream.emit('arrived')
+  })
+  const arrival = async (count: number) => { while (arrived.length < count) await once(upstream, 'arrived') }
+  const gateway = await gatewayBefore(t, await listen(t, upstream), { pool: { connections: 1 } })
+  const call = (tag: string, signal?: AbortSignal) =>
+    request(`${gateway.url}/v1/chat/completions`, { ...chat, headers: { ...chat.headers, 'x-tag': tag }, signal })
+
+  const first = call('first')
+  await arrival(1)
+  // The second request is queued behind the first on the pool's only connection (the pool's own
+  // queue: undici creates no request for it yet); once the gateway has handed it over, its client leaves.
+  const pool = gateway.upstreams.find(({ name }) => name === 'vllm')?.pool as Dispatcher
+  const dispatch = pool.dispatch.bind(pool)
+  const created = new Promise<void>(resolve => {
+    pool.dispatch = (options, handler) => {
+      const queued = dispatch(options, handler)
+      if ((options.headers as string[]).includes('second')) resolve()
+      return queued
+    }
+  })
+  const gatewaySide = new Promise<ServerResponse>(resolve => {
+    gateway.app.server.on('request', (req: IncomingMessage, res: ServerResponse) => { if (req.headers['x-tag'] === 'second') resolve(res) })
+  })
+  const controller = new AbortController()
+  const second = call('second', controller.signal)
+  await created
+  const closed = once(await gatewaySide, 'close')
+  controller.abort()
+  await assert.rejects(second)
+  await closed
+
+  arrived[0]?.response.end('{}')
+  assert.equal((await first).statusCode, 200)
+  // The pool is FIFO: had the second request still been queued, it would reach the upstream next.
+  const third = call('third')
+  await arrival(2)
+  assert.deepEqual(arrived.map(({ tag }) => tag), ['first', 'third'])
+  arrived[1]?.response.end('{}')
+  await (await third).body.dump()
+})
+
+test('a client that stops reading pauses the upstream: the gateway holds socket buffers, not the response', async (t) => {
+  const total = 128 * 2 ** 20
+  const chunk = Buffer.alloc(64 * 1024, 0x61)
+  let written = 0
+  const upstream = createHttpServer((_req, response) => {
+    response.writeHead(200, { 'content-type': 'application/octet-stream' })
+    const writeMore = (): void => {
+      while (written < total) {
+        written += chunk.length
+        if (!response.write(chunk)) {
+          // No drain for a second: whoever reads this socket has stopped.
+          const stalled = setTimeout(() => upstream.emit('stalled'), 1000)
+          response.once('drain', () => { clearTimeout(stalled); writeMore() })
+          return
+        }
+      }
+      response.end()
+      upstream.emit('finished')
+    }
+    writeMore()
+  })
+  const gateway = await gatewayBefore(t, await listen(t, upstream))
+  const response = await request(`${gateway.url}/v1/chat/completions`, chat)
+  const outcome = await Promise.race([once(upstream, 'stalled').then(() => 'stalled'), once(upstream, 'finished').then(() => 'finished')])
+  assert.equal(outcome, 'stalled', 'the upstream wrote everything: the gateway buffered the response')
+  assert.ok(written < 64 * 2 ** 20, `the upstream got ${written} bytes out before it was paused`)
+  let received = 0
+  for await (const data of response.body) received += (data as Buffer).length
+  assert.equal(received, total, 'after the pause the client still gets every byte')
+})
+
+test('an upstream status outside 200-599 is a 502, not relayed', async (t) => {
+  const upstream = createNetServer(socket => {
+    socket.once('data', () => socket.end('HTTP/1.1 600 Beyond\r\ncontent-length: 2\r\n\r\n{}'))
+  })
+  const gateway = await gatewayBefore(t, await listen(t, upstream))
+  const response = await request(`${gateway.url}/v1/chat/completions`, chat)
+  assert.equal(response.statusCode, 502)
+  assert.equal((await response.body.json() as { error: { code: string } }).error.code, 'IG_ERR_UPSTREAM_BAD_RESPONSE')
+})
