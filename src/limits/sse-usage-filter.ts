@@ -4,19 +4,31 @@
  * an incomplete frame is held, never the stream.
  * @module
  */
+const LF = 0x0a
+const CR = 0x0d
 const LF_LF = Buffer.from('\n\n')
-const CRLF_CRLF = Buffer.from('\r\n\r\n')
+const LF_CRLF = Buffer.from('\n\r\n')
 const EMPTY_CHOICES = Buffer.from('"choices":[]')
 const USAGE = Buffer.from('"usage":{')
 // A longer unfinished "frame" is not SSE from vLLM: pass it on rather than hold it.
 const MAX_HELD_BYTES = 65_536
 
+// A frame ends with a blank line: a line feed followed by LF or CRLF (LF LF, CRLF CRLF).
+
 /** The index just past the blank line that ends the frame starting at `from`, or -1. */
 function frameEnd (data: Buffer, from: number): number {
-  const lf = data.indexOf(LF_LF, from)
-  const crlf = data.indexOf(CRLF_CRLF, from)
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return crlf + CRLF_CRLF.length
-  return lf === -1 ? -1 : lf + LF_LF.length
+  for (let lf = data.indexOf(LF, from); lf !== -1; lf = data.indexOf(LF, lf + 1)) {
+    if (data[lf + 1] === LF) return lf + 2
+    if (data[lf + 1] === CR && data[lf + 2] === LF) return lf + 3
+  }
+  return -1
+}
+
+/** The index just past the last complete frame in `data`, or 0. */
+function lastFrameEnd (data: Buffer): number {
+  const lf = data.lastIndexOf(LF_LF)
+  const crlf = data.lastIndexOf(LF_CRLF)
+  return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 3)
 }
 
 export function isUsageFrame (frame: Buffer): boolean {
@@ -41,6 +53,8 @@ export class UsageChunkFilter {
   push (chunk: Buffer): Buffer | undefined {
     if (this.#removed && this.#held === undefined) return chunk
     const data = this.#held === undefined ? chunk : Buffer.concat([this.#held, chunk])
+    // Token frames, nearly every chunk: no usage object anywhere, so pass every complete frame whole.
+    if (!data.includes(USAGE)) return this.#passFramesOf(data, lastFrameEnd(data))
     let start = 0
     let end: number
     // Kept bytes are runs of `data` between removed frames: sliced, not copied, unless split.
@@ -54,12 +68,18 @@ export class UsageChunkFilter {
       }
       start = end
     }
-    if (data.length - start > MAX_HELD_BYTES) start = data.length
-    this.#held = start === data.length ? undefined : data.subarray(start)
-    const lastRun = start === data.length && runStart === 0 ? data : start > runStart ? data.subarray(runStart, start) : undefined
-    if (runs === undefined) return lastRun
+    if (runs === undefined) return this.#passFramesOf(data, start, runStart)
+    const lastRun = this.#passFramesOf(data, start, runStart)
     if (lastRun !== undefined) runs.push(lastRun)
     return runs.length === 1 ? runs[0] : Buffer.concat(runs)
+  }
+
+  /** Holds what follows `end` (the frame not yet complete) and returns `data` from `from` to there. */
+  #passFramesOf (data: Buffer, end: number, from = 0): Buffer | undefined {
+    if (data.length - end > MAX_HELD_BYTES) end = data.length
+    this.#held = end === data.length ? undefined : data.subarray(end)
+    if (end === data.length && from === 0) return data
+    return end > from ? data.subarray(from, end) : undefined
   }
 
   /** The unterminated tail, at the end of the stream. */

@@ -7,7 +7,7 @@ import type { RequestContext } from '../server/request-context.js'
 
 /** Enough for a usage chunk and the `[DONE]` after it. */
 const TAIL_BYTES = 2048
-const USAGE = /"usage"\s*:\s*\{/g
+const USAGE_KEY = Buffer.from('"usage"')
 
 export interface TokenUsage {
   readonly promptTokens: number
@@ -23,19 +23,33 @@ export function keepTail (context: RequestContext, chunk: Buffer): void {
   }
 }
 
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+/** Where the object of a `"usage"` key found at `key` opens (`"usage" : {`), or -1. */
+function usageObjectAt (bytes: Buffer, key: number): number {
+  let i = key + USAGE_KEY.length
+  while (isSpace(bytes[i])) i++
+  if (bytes[i++] !== 0x3a) return -1
+  while (isSpace(bytes[i])) i++
+  return bytes[i] === 0x7b ? i : -1
+}
+
 export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined {
-  const text = Buffer.concat(tail).toString('latin1')
+  const bytes = tail.length === 1 ? tail[0] as Buffer : Buffer.concat(tail)
+  // The last usage object is the response's (a stream's usage chunk comes last).
   let start = -1
-  for (const found of text.matchAll(USAGE)) start = found.index + found[0].length - 1
+  for (let key = bytes.lastIndexOf(USAGE_KEY); key !== -1 && start === -1; key = key === 0 ? -1 : bytes.lastIndexOf(USAGE_KEY, key - 1)) {
+    start = usageObjectAt(bytes, key)
+  }
   if (start === -1) return undefined
   let depth = 0
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i)
+  for (let i = start; i < bytes.length; i++) {
+    const c = bytes[i]
     if (c === 0x7b) depth++
     else if (c === 0x7d && --depth === 0) {
       try {
         // Chat and completions report prompt/completion tokens; the Responses API input/output tokens.
-        const usage = JSON.parse(text.slice(start, i + 1)) as Record<string, unknown>
+        const usage = JSON.parse(bytes.toString('latin1', start, i + 1)) as Record<string, unknown>
         const prompt = usage['prompt_tokens'] ?? usage['input_tokens']
         const completion = usage['completion_tokens'] ?? usage['output_tokens']
         if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined

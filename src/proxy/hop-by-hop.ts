@@ -5,7 +5,8 @@ export const HOP_BY_HOP: ReadonlySet<string> = new Set([
 
 /** Header names a `Connection` header declares hop-by-hop, lower-cased. */
 export function connectionListed (connection: string | string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined
+  // What nearly every message carries, and lists nothing.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined
   const names = new Set<string>()
   for (const token of String(connection).split(',')) {
     const name = token.trim().toLowerCase()
