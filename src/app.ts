@@ -59,7 +59,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     clientErrorHandler: createClientErrorHandler(metrics),
     // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
     frameworkErrors: (error, request, reply) => {
-      metrics.refusals.inc({ reason: 'IG_ERR_PATH_NONCANONICAL' })
+      metrics.refusals.labels('IG_ERR_PATH_NONCANONICAL').inc()
       errorHandler(error, request, reply)
     }
   })

@@ -25,8 +25,9 @@ export const scenario: Scenario = {
   async run (context) {
     const configured = Number(process.env['BENCH_SLOW_STREAMS'])
     const streams = context.warmup ? 200 : configured > 0 ? configured : context.quick ? 2000 : 5000
-    // waits for every stream to open, up to this long: streams still opening would bill their set-up to the window
-    const rampMs = context.quick ? 1500 : 8000
+    // waits for every stream to open, up to this long: streams still opening would bill their set-up to
+    // the window. At most OPENING wait for a first event (INTERVAL_MS) at once: 2,000 need ≥ 1.6 s.
+    const rampMs = context.quick ? 3000 : 8000
     const windowMs = context.warmup ? 400 : context.quick ? 500 : 2000
     // long enough to outlast ramp and window; every stream is aborted once the window closes
     const tokens = Math.ceil((rampMs + windowMs + 2000) / INTERVAL_MS)

@@ -45,21 +45,17 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
       if (context.firstChunkAt !== 0) series.firstToken.observe(seconds(context.startedAt, context.firstChunkAt))
     }
     const usage = context.usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
-    const model = metrics.modelLabel(context.model)
-    if (usage !== undefined) {
-      metrics.tokens.inc({ model, kind: 'prompt' }, usage.promptTokens)
-      metrics.tokens.inc({ model, kind: 'completion' }, usage.completionTokens)
-    }
+    if (usage !== undefined) metrics.countTokens(context.model, usage)
     if (context.principal !== undefined) metrics.countIdentity(context.principal.id)
     const refusal = context.refusal
     if (refusal !== undefined) {
-      metrics.refusals.inc({ reason: refusal })
+      metrics.refusals.labels(refusal).inc()
       if (refusal === 'IG_ERR_UNAUTHENTICATED' || refusal === 'IG_ERR_AUTH_UNAVAILABLE') {
-        metrics.authFailures.inc({ method: context.authMethod ?? 'none', reason: context.refusalReason ?? 'unknown' })
+        metrics.authFailures.labels(context.authMethod ?? 'none', context.refusalReason ?? 'unknown').inc()
       }
     }
     const errorKind = upstreamErrorKind(refusal) ?? context.upstreamFailure
-    if (errorKind !== undefined) metrics.upstreamErrors.inc({ upstream, kind: errorKind })
+    if (errorKind !== undefined) metrics.upstreamErrors.labels(upstream, errorKind).inc()
 
     if (!LOGS_INFO.has(log.level)) return
     const target = request.raw.url ?? ''

@@ -52,7 +52,7 @@ export function createClientErrorHandler (metrics: GatewayMetrics) {
       return
     }
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
-    metrics.refusals.inc({ reason: tooLarge ? 'IG_ERR_HEADERS_TOO_LARGE' : 'IG_ERR_BAD_REQUEST' })
+    metrics.refusals.labels(tooLarge ? 'IG_ERR_HEADERS_TOO_LARGE' : 'IG_ERR_BAD_REQUEST').inc()
     socket.end(rawErrorResponse(tooLarge))
   }
 }

@@ -75,6 +75,8 @@ test('one access line per request with the documented fields; audit events for r
   await send(gateway.url, '/v1/models', { headers: { authorization: 'Bearer nope' } })
   await send(gateway.url, '/v2/repository/index', { method: 'POST', headers: auth() })
   await gateway.linesMatching(isAccessLine, 3)
+  // Lines are written in batches: an access line and the audit line after it may arrive apart.
+  await gateway.linesMatching(line => line.includes('"msg":"audit"'), 2)
   const lines = parse(gateway.lines)
   const access = lines.filter(l => l.msg === 'request')
   const stream = access.find(l => l['reqId'] === 'req-42')
