@@ -20,7 +20,8 @@ import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
 import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
-import { createLogDestination, loggerOptions } from './server/logger.js'
+import { LogDestination } from './server/log-destination.js'
+import { loggerOptions } from './server/logger.js'
 import { createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
 import { VERSION } from './version.js'
@@ -41,10 +42,10 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const upstreams = config.upstreams.map(createUpstream)
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
-  const logDestination = createLogDestination()
+  const logDestination = new LogDestination()
 
   const app = Fastify({
-    logger: loggerOptions(config.logging.level, logDestination.stream),
+    logger: loggerOptions(config.logging.level, logDestination),
     // Fastify's own per-request lines would log every request target; access logging is explicit.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
