@@ -11,11 +11,21 @@ import type { RequestContext } from '../server/request-context.js'
 // vLLM routes whose streams report usage only when asked (the Responses API always reports it).
 const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
 
+const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
+  const options = json?.['stream_options']
+  return isObject(options) && options['include_usage'] === true
+}
+
+/** Whether a stream of this request ends with a usage chunk (else its tail is not worth keeping). */
+export function streamReportsUsage (context: RequestContext): boolean {
+  return !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '') || asksForUsage(context.json)
+}
+
 /** Asks the upstream for the stream's usage when the client did not. */
 export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
   if (json['stream'] !== true || !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '')) return
   const options = json['stream_options']
-  if (isObject(options) && options['include_usage'] === true) return
+  if (asksForUsage(json)) return
   json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }
   context.jsonChanged = true
   context.stripUsageChunk = true

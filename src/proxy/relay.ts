@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks'
 import type { Dispatcher } from 'undici'
 import { UpstreamBadResponseError } from '../errors.js'
 import type { ErrorScrubber, Guards } from '../guards/index.js'
+import { streamReportsUsage } from '../limits/include-usage.js'
 import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
 import { keepTail } from '../observability/usage.js'
@@ -26,7 +27,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly #context: RequestContext
   readonly #series: RouteSeries
   readonly #guards: Guards
-  readonly #keepUsage: boolean
+  /** vLLM responses end with their usage: the last bytes are kept to read it. */
+  #keepUsage: boolean
   #controller: Controller | undefined = undefined
   #clientGone = false
   /** Set once the response headers went to the client; from then on, failures cut the response. */
@@ -67,6 +69,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       this.#series.inFlightStreams.inc()
       // The gateway asked for the usage the client did not: the client does not get it.
       if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
+      // Thousands of idle streams each holding their last 2 KiB for a usage chunk that never comes.
+      else if (this.#keepUsage) this.#keepUsage = streamReportsUsage(context)
     }
     // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
     if (statusCode < 200 || statusCode > 599) {
