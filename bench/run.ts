@@ -94,7 +94,7 @@ async function runScenario (scenario: Scenario): Promise<ScenarioSummary> {
   const options = { quick, backend, backendPid: backendSetup.process?.pid }
   for (const target of eligible) {
     // full: a warm-up per scenario; quick: one per contender, the forwarding path is the same code
-    if (quick && warmed.has(target.name)) continue
+    if (scenario.freshProcess === true || (quick && warmed.has(target.name))) continue
     await measure(scenario, target, { ...options, warmup: true })
     warmed.add(target.name)
   }
@@ -103,6 +103,7 @@ async function runScenario (scenario: Scenario): Promise<ScenarioSummary> {
     // rotate who goes first, so no contender always runs right after the same neighbour
     const order: Started[] = eligible.map((_, i) => eligible[(i + rep) % eligible.length] as Started)
     for (const target of order) {
+      if (scenario.freshProcess === true) await target.restart()
       const began = performance.now()
       const sample = await measure(scenario, target, { ...options, warmup: false })
       samples.get(target.name)?.push(sample)

@@ -14,6 +14,8 @@ import { startNative, startNode, type Running } from './processes.js'
 export interface Started extends Target {
   readonly contender: Contender
   stop (): Promise<void>
+  /** Stops the contender's process and starts a new one (the same for `direct`, which has none). */
+  restart (): Promise<void>
 }
 
 export interface Lineup {
@@ -47,15 +49,20 @@ export async function startLineup (contenders: readonly Contender[], options: Li
     }
     const dir = join(options.dir, contender.name)
     await mkdir(dir, { recursive: true })
-    const running = await launch(contender, { ...options, dir })
+    let running = await launch(contender, { ...options, dir })
     const backendUrl = (name: BackendName): string => options.backends[name]?.url ?? ''
     lineup.started.push({
       contender,
       name: contender.name,
-      pid: running?.pid,
-      url: running === undefined ? backendUrl : () => running.info,
+      get pid () { return running?.pid },
+      url: name => running === undefined ? backendUrl(name) : running.info,
       headers: backend => contender.clientHeaders(backend),
-      stop: async () => { await running?.stop() }
+      stop: async () => { await running?.stop() },
+      restart: async () => {
+        if (running === undefined) return
+        await running.stop()
+        running = await launch(contender, { ...options, dir })
+      }
     })
   }
   return lineup

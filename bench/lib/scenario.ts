@@ -44,5 +44,10 @@ export interface Scenario {
   readonly needs: BackendName
   /** Only for contenders that enforce policy (refusals). */
   readonly policyOnly?: boolean
+  /**
+   * Each run in a freshly started contender, with no warm-up: memory per stream is measured from the
+   * process's first RSS, not from a heap that earlier runs grew (whose free space hides new streams).
+   */
+  readonly freshProcess?: boolean
   run (context: ScenarioContext): Promise<Measurement>
 }

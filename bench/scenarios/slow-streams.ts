@@ -22,6 +22,7 @@ export const scenario: Scenario = {
   name: 'slow-streams',
   description: `many concurrent streams, one event per ${INTERVAL_MS} ms each`,
   needs: 'vllm',
+  freshProcess: true,
   async run (context) {
     const configured = Number(process.env['BENCH_SLOW_STREAMS'])
     const streams = context.warmup ? 200 : configured > 0 ? configured : context.quick ? 2000 : 5000

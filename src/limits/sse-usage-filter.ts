@@ -31,27 +31,29 @@ function lastFrameEnd (data: Buffer): number {
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 3)
 }
 
-export function isUsageFrame (frame: Buffer): boolean {
+/** The `usage` object of a usage frame; undefined for any other frame. */
+export function usageOfFrame (frame: Buffer): Record<string, unknown> | undefined {
   // Cheap checks first: at most one frame per stream gets parsed.
-  if (!frame.includes(EMPTY_CHOICES) || !frame.includes(USAGE)) return false
+  if (!frame.includes(EMPTY_CHOICES) || !frame.includes(USAGE)) return undefined
   const text = frame.toString('utf8').trim()
-  if (!text.startsWith('data:')) return false
+  if (!text.startsWith('data:')) return undefined
   try {
     const value = JSON.parse(text.slice(5)) as { choices?: unknown, usage?: unknown }
-    return Array.isArray(value.choices) && value.choices.length === 0 && typeof value.usage === 'object' && value.usage !== null
+    const isUsage = Array.isArray(value.choices) && value.choices.length === 0 && typeof value.usage === 'object' && value.usage !== null
+    return isUsage ? value.usage as Record<string, unknown> : undefined
   } catch {
-    return false
+    return undefined
   }
 }
 
 /** Fed the stream's chunks in order; returns what the client gets of each, if anything yet. */
 export class UsageChunkFilter {
   #held: Buffer | undefined
-  /** A stream has one usage chunk: once it is gone, the rest passes unexamined. */
-  #removed = false
+  /** The removed chunk's usage. A stream has one usage chunk: once it is gone, the rest passes unexamined. */
+  usage: Record<string, unknown> | undefined
 
   push (chunk: Buffer): Buffer | undefined {
-    if (this.#removed && this.#held === undefined) return chunk
+    if (this.usage !== undefined && this.#held === undefined) return chunk
     const data = this.#held === undefined ? chunk : Buffer.concat([this.#held, chunk])
     // Token frames, nearly every chunk: no usage object anywhere, so pass every complete frame whole.
     if (!data.includes(USAGE)) return this.#passFramesOf(data, lastFrameEnd(data))
@@ -61,8 +63,7 @@ export class UsageChunkFilter {
     let runStart = 0
     let runs: Buffer[] | undefined
     while ((end = frameEnd(data, start)) !== -1) {
-      if (!this.#removed && isUsageFrame(data.subarray(start, end))) {
-        this.#removed = true
+      if (this.usage === undefined && (this.usage = usageOfFrame(data.subarray(start, end))) !== undefined) {
         if (start > runStart) (runs ??= []).push(data.subarray(runStart, start))
         runStart = end
       }

@@ -44,7 +44,8 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
       series.streamDuration.observe(seconds(context.upstreamHeadersAt, now))
       if (context.firstChunkAt !== 0) series.firstToken.observe(seconds(context.startedAt, context.firstChunkAt))
     }
-    const usage = context.usage = context.tail === undefined ? undefined : usageFromTail(context.tail)
+    // A stream's usage chunk the gateway removed was read on the way; any other usage is in the tail.
+    const usage = context.usage ??= context.tail === undefined ? undefined : usageFromTail(context.tail)
     if (usage !== undefined) metrics.countTokens(context.model, usage)
     if (context.principal !== undefined) metrics.countIdentity(context.principal.id)
     const refusal = context.refusal

@@ -14,6 +14,15 @@ export interface TokenUsage {
   readonly completionTokens: number
 }
 
+/** The token counts of a parsed `usage` object, if it has them. */
+export function tokenUsage (usage: Record<string, unknown>): TokenUsage | undefined {
+  // Chat and completions report prompt/completion tokens; the Responses API input/output tokens.
+  const prompt = usage['prompt_tokens'] ?? usage['input_tokens']
+  const completion = usage['completion_tokens'] ?? usage['output_tokens']
+  if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined
+  return { promptTokens: prompt, completionTokens: completion }
+}
+
 export function keepTail (context: RequestContext, chunk: Buffer): void {
   const tail = context.tail ??= []
   tail.push(chunk)
@@ -48,12 +57,7 @@ export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined 
     if (c === 0x7b) depth++
     else if (c === 0x7d && --depth === 0) {
       try {
-        // Chat and completions report prompt/completion tokens; the Responses API input/output tokens.
-        const usage = JSON.parse(bytes.toString('latin1', start, i + 1)) as Record<string, unknown>
-        const prompt = usage['prompt_tokens'] ?? usage['input_tokens']
-        const completion = usage['completion_tokens'] ?? usage['output_tokens']
-        if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined
-        return { promptTokens: prompt, completionTokens: completion }
+        return tokenUsage(JSON.parse(bytes.toString('latin1', start, i + 1)) as Record<string, unknown>)
       } catch {
         return undefined
       }

@@ -12,7 +12,7 @@ import type { ErrorScrubber, Guards } from '../guards/index.js'
 import { streamReportsUsage } from '../limits/include-usage.js'
 import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
-import { keepTail } from '../observability/usage.js'
+import { keepTail, tokenUsage } from '../observability/usage.js'
 import type { RequestContext } from '../server/request-context.js'
 import { clientResponseHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
@@ -67,10 +67,11 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     if (headers['content-length'] === undefined) {
       context.streamed = true
       this.#series.inFlightStreams.inc()
-      // The gateway asked for the usage the client did not: the client does not get it.
+      // The gateway asked for the usage the client did not: the client does not get it, the filter
+      // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
+      // of idle streams would each hold their last 2 KiB for nothing.
       if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
-      // Thousands of idle streams each holding their last 2 KiB for a usage chunk that never comes.
-      else if (this.#keepUsage) this.#keepUsage = streamReportsUsage(context)
+      this.#keepUsage &&= !context.stripUsageChunk && streamReportsUsage(context)
     }
     // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
     if (statusCode < 200 || statusCode > 599) {
@@ -111,7 +112,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       this.#held.push(chunk)
       return
     }
-    const data = this.#filter === undefined ? chunk : this.#filter.push(chunk)
+    const data = this.#filter === undefined ? chunk : this.#filtered(chunk, this.#filter)
     if (data !== undefined && !context.reply.raw.write(data)) this.#pauseUntilDrained(controller)
   }
 
@@ -140,6 +141,13 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       context.request.log.warn({ upstream: this.#upstreamName(), code: (err as { code?: string }).code }, 'upstream request failed')
     }
     context.reply.send(err instanceof UpstreamBadResponseError ? err : upstreamError(err, this.#upstreamName()))
+  }
+
+  #filtered (chunk: Buffer, filter: UsageChunkFilter): Buffer | undefined {
+    const data = filter.push(chunk)
+    // The removed usage chunk is the stream's usage, settled even if the client leaves before [DONE].
+    if (filter.usage !== undefined && this.#context.usage === undefined) this.#context.usage = tokenUsage(filter.usage)
+    return data
   }
 
   #pauseUntilDrained (controller: Controller): void {
