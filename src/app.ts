@@ -48,6 +48,9 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     logger: loggerOptions(config.logging.level, logDestination),
     // Fastify's own per-request lines would log every request target; access logging is explicit.
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino serialises its bindings each time): the few lines logged
+    // about a request carry its reqId themselves.
+    childLoggerFactory: logger => logger,
     requestIdHeader: false,
     genReqId: requestIdFor,
     // Draining is answered by the request guard, in infergate's error shape.

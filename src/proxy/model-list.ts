@@ -59,7 +59,7 @@ export function createModelLister () {
     results.forEach((result, i) => {
       const upstream = route.candidates[i] as Upstream
       if (result.status === 'rejected') {
-        request.log.warn({ upstream: upstream.name, err: (result.reason as Error).message }, 'model list unavailable')
+        request.log.warn({ reqId: request.id, upstream: upstream.name, err: (result.reason as Error).message }, 'model list unavailable')
         return
       }
       for (const entry of result.value) {

@@ -63,6 +63,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   onResponseStart (controller: Controller, statusCode: number, upstreamHeaders: Headers): void {
     const context = this.#context
     context.upstreamHeadersAt = performance.now()
+    // The controller lives as long as the stream, and so would its copy of the raw headers.
+    controller.rawHeaders = null
     const headers = clientResponseHeaders(upstreamHeaders, context.request.id)
     if (headers['content-length'] === undefined) {
       context.streamed = true
@@ -138,7 +140,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       return
     }
     if (!(err instanceof UpstreamBadResponseError)) {
-      context.request.log.warn({ upstream: this.#upstreamName(), code: (err as { code?: string }).code }, 'upstream request failed')
+      context.request.log.warn({ reqId: context.request.id, upstream: this.#upstreamName(), code: (err as { code?: string }).code }, 'upstream request failed')
     }
     context.reply.send(err instanceof UpstreamBadResponseError ? err : upstreamError(err, this.#upstreamName()))
   }

@@ -30,7 +30,7 @@ export function errorHandler (error: FastifyError, request: FastifyRequest, repl
     code = FRAMEWORK_CODES[error.code] ?? 'IG_ERR_BAD_REQUEST'
     message = error.message
   } else {
-    request.log.error({ err: error }, 'unexpected error')
+    request.log.error({ err: error, reqId: request.id }, 'unexpected error')
     code = 'IG_ERR_INTERNAL'
     message = 'internal error'
   }
