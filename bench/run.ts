@@ -89,7 +89,8 @@ async function runScenario (scenario: Scenario): Promise<ScenarioSummary> {
   const base = { name: scenario.name, description: scenario.description, contenders: [] }
   const backend = backendSetup.backends[scenario.needs]
   if (backend === undefined) return { ...base, skipped: `needs a ${scenario.needs} backend (BENCH_${scenario.needs.toUpperCase()}_URL)` }
-  const eligible = lineup.started.filter(s => scenario.policyOnly !== true || s.contender.policy)
+  const eligible = lineup.started.filter(s => (scenario.policyOnly !== true || s.contender.policy) &&
+    (s.contender.scenarios === undefined || s.contender.scenarios.includes(scenario.name)))
   if (eligible.length === 0) return { ...base, skipped: 'no selected contender enforces policy' }
   const options = { quick, backend, backendPid: backendSetup.process?.pid }
   for (const target of eligible) {

@@ -22,7 +22,8 @@ export const contender: Contender = {
     const config = [
       'global',
       '  nbthread 1',
-      '  maxconn 20000',
+      // HAProxy wants 2 fds per connection: 9,000 fits the common 20,000-fd limit and 5,000 streams.
+      '  maxconn 9000',
       'defaults',
       '  mode http',
       '  timeout connect 10s',

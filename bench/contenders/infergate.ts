@@ -26,6 +26,7 @@ export interface InfergateEntry {
   /** The variant's config from the base one; absent until someone writes it. */
   readonly config?: (base: ConfigObject) => ConfigObject
   readonly clientHeaders?: () => Readonly<Record<string, string>>
+  readonly scenarios?: readonly string[]
 }
 
 export function baseConfig (backends: Backends): ConfigObject {
@@ -46,6 +47,7 @@ export function infergate (entry: InfergateEntry): Contender {
     name: entry.name,
     description: entry.description,
     policy: true,
+    ...(entry.scenarios === undefined ? {} : { scenarios: entry.scenarios }),
     unavailable: () => {
       const missing = firstMissing(entry.requires ?? [])
       if (missing !== undefined) return `${entry.requiresNote ?? 'needs unbuilt features'} (${missing} is absent)`

@@ -17,6 +17,11 @@ export interface Contender {
   readonly description: string
   /** Refuses bad credentials and blocked routes itself. */
   readonly policy: boolean
+  /**
+   * Only these scenarios: where what sets it apart shows. Elsewhere it would forward exactly as
+   * another contender does, and only lengthen the run.
+   */
+  readonly scenarios?: readonly string[]
   /** Why it cannot run on this checkout or machine; undefined when it can. */
   unavailable (): string | undefined
   /** Headers a client sends through it to reach `backend`. */
