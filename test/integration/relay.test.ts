@@ -4,28 +4,18 @@
  */
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http'
-import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net'
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createNetServer } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { request, type Dispatcher } from 'undici'
 import { startGateway, type RunningGateway } from '../../src/server/serve.js'
 import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
+import { listen } from '../helpers/listen.js'
 
 const chat = {
   method: 'POST' as const,
   headers: { ...auth(), 'content-type': 'application/json' },
   body: JSON.stringify({ model: 'demo-llm', messages: [] })
-}
-
-async function listen (t: TestContext, server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(() => new Promise(resolve => {
-    server.close(resolve)
-    // http servers: requests a failed test left hanging must not hold the close.
-    if ('closeAllConnections' in server) (server as HttpServer).closeAllConnections()
-  }))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 async function gatewayBefore (t: TestContext, url: string, vllm: Record<string, unknown> = {}): Promise<RunningGateway> {

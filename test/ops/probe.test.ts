@@ -5,15 +5,14 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { test, type TestContext } from 'node:test'
+import { createServer } from 'node:http'
+import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { CHECKS, checksFor, checksTable } from '../../src/ops/probe/checks.js'
 import { CONCURRENCY, runProbe } from '../../src/ops/probe/run.js'
 import { FRAMEWORKS } from '../../src/profiles/types.js'
 import { KEYS, startEmulators, startStack } from '../helpers/stack.js'
+import { listen } from '../helpers/listen.js'
 
 const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
 const execFileAsync = promisify(execFile)
@@ -26,13 +25,6 @@ async function cli (args: string[], env: NodeJS.ProcessEnv = {}) {
     const e = err as { code: number, stdout: string, stderr: string }
     return { code: e.code, stdout: e.stdout, stderr: e.stderr }
   }
-}
-
-async function listen (t: TestContext, server: Server): Promise<string> {
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(() => new Promise(resolve => { server.close(resolve); server.closeAllConnections() }))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
 test('the list is bounded and sends only safe methods, never to /token', () => {
