@@ -4,12 +4,12 @@
  * an incomplete frame is held, never the stream.
  * @module
  */
+import { USAGE_KEY } from '../observability/usage.js'
+
 const LF = 0x0a
 const CR = 0x0d
 const LF_LF = Buffer.from('\n\n')
 const LF_CRLF = Buffer.from('\n\r\n')
-const EMPTY_CHOICES = Buffer.from('"choices":[]')
-const USAGE = Buffer.from('"usage":{')
 // A longer unfinished "frame" is not SSE from vLLM: pass it on rather than hold it.
 const MAX_HELD_BYTES = 65_536
 
@@ -33,8 +33,9 @@ function lastFrameEnd (data: Buffer): number {
 
 /** The `usage` object of a usage frame; undefined for any other frame. */
 export function usageOfFrame (frame: Buffer): Record<string, unknown> | undefined {
-  // Cheap checks first: at most one frame per stream gets parsed.
-  if (!frame.includes(EMPTY_CHOICES) || !frame.includes(USAGE)) return undefined
+  // Only frames with a "usage" key are parsed (token frames have none), and the parse decides:
+  // JSON may put whitespace anywhere.
+  if (!frame.includes(USAGE_KEY)) return undefined
   const text = frame.toString('utf8').trim()
   if (!text.startsWith('data:')) return undefined
   try {
@@ -56,7 +57,7 @@ export class UsageChunkFilter {
     if (this.usage !== undefined && this.#held === undefined) return chunk
     const data = this.#held === undefined ? chunk : Buffer.concat([this.#held, chunk])
     // Token frames, nearly every chunk: no usage object anywhere, so pass every complete frame whole.
-    if (!data.includes(USAGE)) return this.#passFramesOf(data, lastFrameEnd(data))
+    if (!data.includes(USAGE_KEY)) return this.#passFramesOf(data, lastFrameEnd(data))
     let start = 0
     let end: number
     // Kept bytes are runs of `data` between removed frames: sliced, not copied, unless split.

@@ -7,7 +7,8 @@ import type { RequestContext } from '../server/request-context.js'
 
 /** Enough for a usage chunk and the `[DONE]` after it. */
 const TAIL_BYTES = 2048
-const USAGE_KEY = Buffer.from('"usage"')
+/** The key both the tail reader and the stream's usage filter look for. */
+export const USAGE_KEY = Buffer.from('"usage"')
 
 export interface TokenUsage {
   readonly promptTokens: number

@@ -28,6 +28,13 @@ test('CRLF frames, frames that only mention usage, and an unterminated tail pass
   assert.equal(filtered([token, crlf, mention, 'data: {"partial"']), token + mention + 'data: {"partial"')
 })
 
+test('a usage frame written with whitespace is removed too', () => {
+  const spaced = 'data: { "id": "c", "choices": [ ], "usage": { "prompt_tokens": 1, "completion_tokens": 2 } }\n\n'
+  const filter = new UsageChunkFilter()
+  assert.equal(filter.push(Buffer.from(token + spaced + done))?.toString(), token + done)
+  assert.deepEqual(filter.usage, { prompt_tokens: 1, completion_tokens: 2 })
+})
+
 test('an unfinished "frame" longer than 64 KiB is passed on, not held', () => {
   const filter = new UsageChunkFilter()
   const big = 'x'.repeat(70_000)
