@@ -35,6 +35,9 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
     if (traceparent !== undefined) context.traceId = traceparent.slice(3, 35)
     const series = metrics.seriesFor(upstream.name, match.route.rule.id)
     const relay = context.relay = new UpstreamRelay(context, series, guards)
+    // Nothing reads the parsed body past here, and a stream holds its context for minutes: a long
+    // prompt would stay in the heap twice (the bytes forwarded, and their parse) for as long.
+    context.json = undefined
     context.forwardedAt = performance.now()
     series.inFlightRequests.inc()
     upstream.pool.dispatch({

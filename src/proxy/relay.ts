@@ -29,6 +29,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly #guards: Guards
   /** vLLM responses end with their usage: the last bytes are kept to read it. */
   #keepUsage: boolean
+  /** Whether a stream's tail is worth keeping, decided before the parsed body is let go. */
+  readonly #streamKeepsUsage: boolean
   #controller: Controller | undefined = undefined
   #clientGone = false
   /** Set once the response headers went to the client; from then on, failures cut the response. */
@@ -46,6 +48,10 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.#series = series
     this.#guards = guards
     this.#keepUsage = context.upstream?.config.framework === 'vllm'
+    // The gateway asked for the usage the client did not: the client does not get it, the filter
+    // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
+    // of idle streams would each hold their last 2 KiB for nothing.
+    this.#streamKeepsUsage = this.#keepUsage && !context.stripUsageChunk && streamReportsUsage(context)
   }
 
   /** The client's connection closed before its response was complete. */
@@ -69,11 +75,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     if (headers['content-length'] === undefined) {
       context.streamed = true
       this.#series.inFlightStreams.inc()
-      // The gateway asked for the usage the client did not: the client does not get it, the filter
-      // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
-      // of idle streams would each hold their last 2 KiB for nothing.
       if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
-      this.#keepUsage &&= !context.stripUsageChunk && streamReportsUsage(context)
+      this.#keepUsage = this.#streamKeepsUsage
     }
     // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
     if (statusCode < 200 || statusCode > 599) {

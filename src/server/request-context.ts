@@ -24,7 +24,7 @@ export class RequestContext {
   authMethod: Principal['method'] | undefined = undefined
   upstream: Upstream | undefined = undefined
   model: string | undefined = undefined
-  /** The JSON body, parsed once (routes that read the model from the body). */
+  /** The JSON body, parsed once (routes that read the model from the body); let go once forwarded. */
   json: Record<string, unknown> | undefined = undefined
   /** A hook changed `json` (guards strip or cap, token budgets ask for usage): forward it re-serialised, once. */
   jsonChanged = false

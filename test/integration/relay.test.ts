@@ -7,6 +7,8 @@ import { once } from 'node:events'
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { test, type TestContext } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { request, type Dispatcher } from 'undici'
 import { startGateway, type RunningGateway } from '../../src/server/serve.js'
 import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
@@ -113,4 +115,43 @@ test('an upstream status outside 200-599 is a 502, not relayed', async (t) => {
   const response = await request(`${gateway.url}/v1/chat/completions`, chat)
   assert.equal(response.statusCode, 502)
   assert.equal((await response.body.json() as { error: { code: string } }).error.code, 'IG_ERR_UPSTREAM_BAD_RESPONSE')
+})
+
+test('a stream does not hold its parsed request body: a long prompt is let go once forwarded', async (t) => {
+  // A real full GC, so that heap figures count only what is still referenced.
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const held: ServerResponse[] = []
+  const upstream = createHttpServer((req: IncomingMessage, response: ServerResponse) => {
+    req.resume()
+    req.once('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream' })
+      response.write('data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n')
+      held.push(response)
+      upstream.emit('streaming')
+    })
+  })
+  const gateway = await gatewayBefore(t, await listen(t, upstream))
+  t.after(() => { for (const response of held) response.destroy() })
+  const PROMPT_BYTES = 900_000
+  const STREAMS = 8
+  const body = Buffer.from(JSON.stringify({ model: 'demo-llm', stream: true, messages: [{ role: 'user', content: 'a'.repeat(PROMPT_BYTES) }] }))
+  const clients: Dispatcher.ResponseData['body'][] = []
+  t.after(() => { for (const client of clients) client.destroy() })
+  // Each stream stays open: its client holds the response after the first token.
+  const open = async () => {
+    const response = await request(`${gateway.url}/v1/chat/completions`, { ...chat, body })
+    assert.equal(response.statusCode, 200)
+    clients.push(response.body)
+    await once(response.body, 'data')
+  }
+  await open()
+  gc()
+  const before = process.memoryUsage().heapUsed
+  await Promise.all(Array.from({ length: STREAMS }, open))
+  assert.equal(held.length, STREAMS + 1)
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  // Each parse held would be a 900 kB string in the heap (the default body limit is 1 MiB).
+  assert.ok(grown < STREAMS * PROMPT_BYTES / 2, `the heap grew by ${grown} bytes over ${STREAMS} open streams`)
 })
