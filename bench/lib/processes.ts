@@ -20,6 +20,8 @@ export interface Running<T> {
   readonly pid: number
   readonly info: T
   stop (): Promise<void>
+  /** Node services: sends `message` over IPC and resolves with the child's next message. */
+  ask?: (message: unknown) => Promise<unknown>
 }
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
@@ -58,6 +60,11 @@ export async function startNode<T> (
       if (child.connected) child.send('stop')
       // profiles of a busy process take a moment to write
       await exited(child, 15_000)
+    },
+    ask: async message => {
+      const answer = once(child, 'message')
+      child.send(message as Parameters<ChildProcess['send']>[0])
+      return ((await answer) as unknown[])[0]
     }
   }
 }
