@@ -13,8 +13,9 @@ function jwtContender (alg: 'RS256' | 'ES256', cached: boolean): Contender {
     description: `infergate, JWT ${alg}${cached ? ' (cached)' : ', verified per request'}`,
     config: base => jwt.config(base, cached ? undefined : 0),
     clientHeaders: () => ({ authorization: `Bearer ${jwt.token}` }),
-    // A token is checked once per request: past that, these forward as infergate-apikey does.
-    scenarios: ['chat', 'sse', 'refusals']
+    // A token is checked once per request: past that (streams included), these forward as
+    // infergate-apikey does.
+    scenarios: ['chat', 'refusals']
   })
 }
 

@@ -29,7 +29,7 @@ export const scenario: Scenario = {
     // waits for every stream to open, up to this long: streams still opening would bill their set-up to
     // the window. At most OPENING wait for a first event (INTERVAL_MS) at once: 2,000 need ≥ 1.6 s.
     const rampMs = context.quick ? 3000 : 8000
-    const windowMs = context.warmup ? 400 : context.quick ? 500 : 2000
+    const windowMs = context.warmup ? 400 : context.quick ? 500 : 1500
     // long enough to outlast ramp and window; every stream is aborted once the window closes
     const tokens = Math.ceil((rampMs + windowMs + 2000) / INTERVAL_MS)
     const request = chatRequest(context.backend.model, { tokens, stream: true, interTokenMs: INTERVAL_MS }, context.headers)

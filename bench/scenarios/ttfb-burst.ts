@@ -1,0 +1,3 @@
+import { firstByte } from './first-byte.js'
+
+export const scenario = firstByte('burst')
