@@ -1,10 +1,11 @@
 /**
- * The benchmark runner: `npm run bench` (about 5 minutes) or `npm run bench:quick` (under a minute).
+ * The benchmark runner: `npm run bench` (about 8 minutes with HAProxy and nginx) or `npm run bench:quick`
+ * (under a minute: shorter runs, five contenders).
  * Starts the backends and every contender as pinned child processes, runs each scenario round-robin
  * over the contenders for every repetition (so drifting machine load hits all of them alike), and
  * writes bench/results/<date>-<host>-<quick|full>.{json,md}.
  *
- *   --quick                  short runs
+ *   --quick                  short runs; without --contenders, QUICK_LINEUP (contenders/index.ts)
  *   --scenarios a,b          a subset (see scenarios/index.ts)
  *   --contenders x,y         a subset (see contenders/index.ts)
  *   --reps N                 repetitions (default 3)
@@ -18,7 +19,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CONTENDERS, FLOOR, LIMIT } from './contenders/index.js'
+import { CONTENDERS, FLOOR, LIMIT, QUICK_LINEUP } from './contenders/index.js'
 import { setUpBackends } from './lib/backends.js'
 import { buildDist } from './lib/build.js'
 import { startLineup, type Started } from './lib/lineup.js'
@@ -58,8 +59,8 @@ function brief (figures: Record<string, number>): string {
 if (!procAvailable()) throw new Error('the bench reads process accounting from /proc: run it on Linux')
 const quick = args.quick
 const repetitions = Math.max(1, Number(args.reps))
-const scenarios = pick(SCENARIOS, args.scenarios, 'scenario')
-const contenders = pick(CONTENDERS, args.contenders, 'contender')
+const scenarios = pick(SCENARIOS, args.scenarios, 'scenario').filter(s => !quick || s.fullOnly !== true || args.scenarios !== undefined)
+const contenders = pick(CONTENDERS, args.contenders ?? (quick ? QUICK_LINEUP : undefined), 'contender')
 const profileDir = args['cpu-prof']
 const started = performance.now()
 const machine = describeMachine()
@@ -93,9 +94,10 @@ async function runScenario (scenario: Scenario): Promise<ScenarioSummary> {
     (s.contender.scenarios === undefined || s.contender.scenarios.includes(scenario.name)))
   if (eligible.length === 0) return { ...base, skipped: 'no selected contender enforces policy' }
   const options = { quick, backend, backendPid: backendSetup.process?.pid }
+  const fresh = scenario.freshProcess === true && !quick
   for (const target of eligible) {
     // full: a warm-up per scenario; quick: one per contender, the forwarding path is the same code
-    if (scenario.freshProcess === true || (quick && warmed.has(target.name))) continue
+    if (fresh || (quick && warmed.has(target.name))) continue
     await measure(scenario, target, { ...options, warmup: true })
     warmed.add(target.name)
   }
@@ -104,14 +106,14 @@ async function runScenario (scenario: Scenario): Promise<ScenarioSummary> {
     // rotate who goes first, so no contender always runs right after the same neighbour
     const order: Started[] = eligible.map((_, i) => eligible[(i + rep) % eligible.length] as Started)
     for (const target of order) {
-      if (scenario.freshProcess === true) await target.restart()
+      if (fresh) await target.restart()
       const began = performance.now()
       const sample = await measure(scenario, target, { ...options, warmup: false })
       samples.get(target.name)?.push(sample)
       const took = ((performance.now() - began) / 1000).toFixed(1)
       console.log(`[${scenario.name}] ${rep + 1}/${repetitions} ${target.name} (${took} s): ${brief(sample.figures)}${sample.errors > 0 ? `, errors ${sample.errors}` : ''}`)
       // let closing sockets settle before the next contender's accounting starts
-      await sleep(100)
+      await sleep(quick ? 25 : 100)
     }
   }
   return { ...base, contenders: summarise(samples, FLOOR, LIMIT) }

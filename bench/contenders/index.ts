@@ -25,3 +25,10 @@ export const CONTENDERS: readonly Contender[] = [
 /** The two every ratio is taken against. */
 export const FLOOR = fastifyHttpProxy.name
 export const LIMIT = direct.name
+
+/**
+ * `--quick` without `--contenders`: the limit, the floor and infergate's main configurations, enough
+ * to see a regression in under a minute. The other JWT variants, HAProxy and nginx run in full runs.
+ */
+export const QUICK_LINEUP = [direct, fastifyHttpProxy, infergateApiKey, jwtContenders.find(c => c.name === 'infergate-jwt-es256'), infergateEverything]
+  .map(contender => (contender as Contender).name).join(',')

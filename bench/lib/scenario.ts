@@ -45,9 +45,12 @@ export interface Scenario {
   /** Only for contenders that enforce policy (refusals). */
   readonly policyOnly?: boolean
   /**
-   * Each run in a freshly started contender, with no warm-up: memory per stream is measured from the
-   * process's first RSS, not from a heap that earlier runs grew (whose free space hides new streams).
+   * Each run of a full run in a freshly started contender, with no warm-up: memory per stream is
+   * measured from the process's first RSS, not from a heap that earlier runs grew (whose free space
+   * hides new streams). Quick runs keep their processes and give no memory per stream.
    */
   readonly freshProcess?: boolean
+  /** Left out of quick runs unless named with --scenarios. */
+  readonly fullOnly?: boolean
   run (context: ScenarioContext): Promise<Measurement>
 }

@@ -13,7 +13,7 @@ export const scenario: Scenario = {
       url: context.url + CHAT_PATH,
       method: 'POST',
       connections: 50,
-      duration: context.warmup ? 0.3 : context.quick ? 0.4 : 3,
+      duration: context.warmup ? 0.3 : context.quick ? 0.3 : 3,
       ...request
     })
     return {

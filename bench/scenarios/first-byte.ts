@@ -24,6 +24,7 @@ export function firstByte (arrivals: 'spread' | 'burst'): Scenario {
   const spacingMs = arrivals === 'spread' ? TTFT_MS / CONCURRENCY : 0
   return {
     name: arrivals === 'spread' ? 'ttfb' : 'ttfb-burst',
+    fullOnly: arrivals === 'burst',
     description: `time to first byte, first token after ${TTFT_MS} ms, ${CONCURRENCY} concurrent, ` +
       (arrivals === 'spread' ? `arriving ${spacingMs} ms apart` : 'arriving together'),
     needs: 'vllm',

@@ -19,7 +19,7 @@ export const scenario: Scenario = {
     const result = await cannon({
       url: context.url,
       connections: 50,
-      duration: context.warmup ? 0.5 : context.quick ? 0.4 : 3,
+      duration: context.warmup ? 0.5 : context.quick ? 0.3 : 3,
       requests: [
         { method: 'POST', path: CHAT_PATH, headers: { 'content-type': 'application/json', authorization: `Bearer ${INVALID_KEY}` }, body },
         { method: 'POST', path: '/v1/load_lora_adapter', headers: { 'content-type': 'application/json', ...context.headers }, body: '{}' }

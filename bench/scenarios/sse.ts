@@ -17,7 +17,7 @@ export const scenario: Scenario = {
     const pool = new Pool(context.url, { connections: CONCURRENCY })
     const started = performance.now()
     try {
-      const results = await boundedLoop(total, CONCURRENCY, context.warmup ? 300 : context.quick ? 400 : 3_000,
+      const results = await boundedLoop(total, CONCURRENCY, context.warmup || context.quick ? 300 : 3_000,
         () => readStream(pool, { path: CHAT_PATH, ...request }))
       const seconds = (performance.now() - started) / 1000
       const ok = results.filter(r => r.status === 200)

@@ -29,7 +29,7 @@ export function tritonBinary (mebibytes: number, connections: number): Scenario 
         method: 'POST',
         connections,
         // a 16 MiB exchange takes a few hundred ms here: quick runs get long enough for several
-        duration: context.warmup ? 0.5 : context.quick ? Math.max(0.4, mebibytes / 16) : 3,
+        duration: context.warmup ? 0.5 : context.quick ? Math.max(0.3, mebibytes / 32) : 3,
         headers: {
           'content-type': 'application/octet-stream',
           'inference-header-content-length': String(built.headerLength),
