@@ -26,6 +26,9 @@ function frameEnd (data: Buffer, from: number): number {
 
 /** The index just past the last complete frame in `data`, or 0. */
 function lastFrameEnd (data: Buffer): number {
+  const end = data.length
+  // Nearly every chunk of a token stream is whole frames: no search then.
+  if (data[end - 1] === LF && (data[end - 2] === LF || (data[end - 2] === CR && data[end - 3] === LF))) return end
   const lf = data.lastIndexOf(LF_LF)
   const crlf = data.lastIndexOf(LF_CRLF)
   return Math.max(lf === -1 ? 0 : lf + 2, crlf === -1 ? 0 : crlf + 3)
