@@ -1,5 +1,5 @@
 /**
- * The benchmark runner: `npm run bench` (about 8 minutes with HAProxy and nginx) or `npm run bench:quick`
+ * The benchmark runner: `npm run bench` (about 10 minutes with HAProxy and nginx) or `npm run bench:quick`
  * (under a minute: shorter runs, five contenders).
  * Starts the backends and every contender as pinned child processes, runs each scenario round-robin
  * over the contenders for every repetition (so drifting machine load hits all of them alike), and
