@@ -1,8 +1,9 @@
 /**
  * What one idle open stream holds in a contender's memory, and which objects hold it: the contender
  * (a Node one: infergate-*, fastify-http-proxy) is started with `--expose-gc`, N SSE streams are
- * opened through it (one token received, the next minutes away), and its heap and RSS after a full
- * GC are compared with those before. `--snapshot DIR` also writes both heap snapshots and prints
+ * opened through it (one token received, the next minutes away), and its heap and off-heap memory
+ * after a full GC are compared with those before. (Not RSS: what a GC gives back to the system
+ * varies; the slow-streams scenario measures RSS under load.) `--snapshot DIR` also writes both heap snapshots and prints
  * what grew, by constructor, per stream.
  *
  *   node --import tsx bench/stream-memory.ts [--contender infergate-apikey] [--streams 2000] [--snapshot DIR]
@@ -10,11 +11,11 @@
  * A diagnostic, not part of `npm run bench` (whose slow-streams scenario measures RSS under load).
  * @module
  */
-import { setMaxListeners } from 'node:events'
+import { once, setMaxListeners } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Pool } from 'undici'
+import { Pool, type Dispatcher } from 'undici'
 import { CONTENDERS } from './contenders/index.js'
 import { setUpBackends } from './lib/backends.js'
 import { buildDist } from './lib/build.js'
@@ -54,25 +55,22 @@ try {
   const backend = backends.backends.vllm
   if (backend === undefined) throw new Error('needs a vLLM backend')
   const request = chatRequest(backend.model, { tokens: 2, stream: true, interTokenMs: 600_000 }, contender.clientHeaders(backend))
-  const open = async (): Promise<void> => {
-    const response = await pool.request({ method: 'POST', path: CHAT_PATH, ...request, signal: abort.signal })
+  // a stream past its first token; its body then stays open, unread, until destroyed or aborted
+  const openStream = async (through: Pool): Promise<Dispatcher.ResponseData['body']> => {
+    const response = await through.request({ method: 'POST', path: CHAT_PATH, ...request, signal: abort.signal })
     if (response.statusCode !== 200) throw new Error(`a stream got ${response.statusCode}`)
-    // the first token, then the stream idles
-    for await (const chunk of response.body as AsyncIterable<Buffer>) if (chunk.length > 0) break
+    await once(response.body, 'data')
+    response.body.on('error', () => {})
+    return response.body
   }
   // warm up what every stream shares (JIT, pools, metric series), then measure from there
-  await Promise.all(Array.from({ length: 20 }, open))
+  for (const body of await Promise.all(Array.from({ length: 20 }, () => openStream(pool)))) body.destroy()
   await pool.close()
   const before = await measure('before')
   const streamPool = new Pool(gateway.info, { connections: streams })
-  const opening: Promise<void>[] = []
+  const opening: Promise<unknown>[] = []
   for (let i = 0; i < streams; i++) {
-    opening.push((async () => {
-      const response = await streamPool.request({ method: 'POST', path: CHAT_PATH, ...request, signal: abort.signal })
-      const body = response.body as AsyncIterable<Buffer> & { once: (event: string, listener: () => void) => void }
-      body.once('error', () => {})
-      await new Promise<void>(resolve => { body.once('data', resolve) })
-    })())
+    opening.push(openStream(streamPool))
     // at most 256 opening at once: a larger burst overflows the listen backlog
     if (opening.length % 256 === 0) await Promise.all(opening.slice(-256))
   }
@@ -80,7 +78,7 @@ try {
   const after = await measure('after')
   const perStream = (key: keyof Memory) => ((after[key] - before[key]) / streams / 1024).toFixed(2)
   console.log(`${contender.name}, ${streams} idle streams, per stream after a full GC (KiB):`)
-  console.log(`  rss ${perStream('rss')}  heapUsed ${perStream('heapUsed')}  external ${perStream('external')}  arrayBuffers ${perStream('arrayBuffers')}`)
+  console.log(`  heapUsed ${perStream('heapUsed')}  external ${perStream('external')}  arrayBuffers ${perStream('arrayBuffers')}`)
   if (options.snapshot !== undefined) printGrowth(options.snapshot, streams)
   abort.abort()
   await streamPool.destroy()
