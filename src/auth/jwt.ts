@@ -58,7 +58,7 @@ export function looksLikeJwt (value: string): boolean {
 
 interface Issuer {
   readonly config: JwtIssuerConfig
-  readonly key: JWTVerifyGetKey | Uint8Array
+  readonly key: JWTVerifyGetKey
   readonly options: JWTVerifyOptions
   readonly maxAgeMs: number | undefined
   readonly defaultModels: ModelMatcher
@@ -72,8 +72,11 @@ function toJwk (key: string | Record<string, unknown>): JWK {
   return typeof key === 'string' ? createPublicKey(key).export({ format: 'jwk' }) as JWK : key as JWK
 }
 
-function keySource (config: JwtIssuerConfig, at: string, events: JwtVerifierEvents): JWTVerifyGetKey | Uint8Array {
-  if (config.secret !== undefined) return new TextEncoder().encode(config.secret)
+function keySource (config: JwtIssuerConfig, at: string, events: JwtVerifierEvents): JWTVerifyGetKey {
+  if (config.secret !== undefined) {
+    const secret = new TextEncoder().encode(config.secret)
+    return () => secret
+  }
   if (config.jwksUri !== undefined) {
     return new RemoteJwks(config.jwksUri, {
       cacheMaxAgeMs: durationMs(config.jwks.cacheMaxAge),
@@ -158,10 +161,7 @@ export class JwtVerifier {
     const issuer = this.#issuerOf(token)
     let payload: JWTPayload
     try {
-      const verify = issuer.key instanceof Uint8Array
-        ? jwtVerify(token, issuer.key, issuer.options)
-        : jwtVerify(token, issuer.key, issuer.options)
-      payload = (await verify).payload
+      payload = (await jwtVerify(token, issuer.key, issuer.options)).payload
     } catch (err) {
       const code = (err as { code?: string }).code
       throw new JwtRejectedError(code === undefined ? 'malformed' : REASON_BY_CODE[code] ?? 'malformed', (err as Error).message)
