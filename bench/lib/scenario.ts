@@ -26,6 +26,11 @@ export interface ScenarioContext {
   snapshot (): Snapshot
 }
 
+/** How long a timed run lasts: 3 s in full runs, 0.3 s in quick ones, warm-ups 0.5 s. */
+export function runSeconds (context: Pick<ScenarioContext, 'quick' | 'warmup'>): number {
+  return context.warmup ? 0.5 : context.quick ? 0.3 : 3
+}
+
 export interface Measurement {
   /** Units of work done, by name ("request", "stream", "event", "MB", "refusal"): throughput and CPU are given per each. */
   readonly counts: Readonly<Record<string, number>>

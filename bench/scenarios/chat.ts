@@ -1,7 +1,7 @@
 /** Non-streaming chat completions (~400 B answers) from 50 keep-alive connections: per-request overhead. */
 import { cannon } from '../lib/cannon.js'
 import { CHAT_PATH, chatRequest } from '../lib/requests.js'
-import type { Scenario } from '../lib/scenario.js'
+import { runSeconds, type Scenario } from '../lib/scenario.js'
 
 export const scenario: Scenario = {
   name: 'chat',
@@ -13,7 +13,7 @@ export const scenario: Scenario = {
       url: context.url + CHAT_PATH,
       method: 'POST',
       connections: 50,
-      duration: context.warmup ? 0.3 : context.quick ? 0.3 : 3,
+      duration: runSeconds(context),
       ...request
     })
     return {

@@ -5,7 +5,7 @@
  */
 import { cannon } from '../lib/cannon.js'
 import { CHAT_PATH, chatBody } from '../lib/requests.js'
-import type { Scenario } from '../lib/scenario.js'
+import { runSeconds, type Scenario } from '../lib/scenario.js'
 
 const INVALID_KEY = 'ig_bench-not-a-key-0123456789abcdefghijklmnopq'
 
@@ -19,7 +19,7 @@ export const scenario: Scenario = {
     const result = await cannon({
       url: context.url,
       connections: 50,
-      duration: context.warmup ? 0.5 : context.quick ? 0.3 : 3,
+      duration: runSeconds(context),
       requests: [
         { method: 'POST', path: CHAT_PATH, headers: { 'content-type': 'application/json', authorization: `Bearer ${INVALID_KEY}` }, body },
         { method: 'POST', path: '/v1/load_lora_adapter', headers: { 'content-type': 'application/json', ...context.headers }, body: '{}' }

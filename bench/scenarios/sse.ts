@@ -2,7 +2,7 @@
 import { Pool } from 'undici'
 import { percentile } from '../lib/stats.js'
 import { CHAT_PATH, chatRequest } from '../lib/requests.js'
-import type { Scenario } from '../lib/scenario.js'
+import { runSeconds, type Scenario } from '../lib/scenario.js'
 import { boundedLoop, readStream } from '../lib/streams.js'
 
 const CONCURRENCY = 16
@@ -12,12 +12,12 @@ export const scenario: Scenario = {
   description: `SSE streams of 64 tokens, no delay, ${CONCURRENCY} concurrent`,
   needs: 'vllm',
   async run (context) {
-    const total = context.warmup ? 50 : context.quick ? 2000 : 20_000
+    const total = context.quick ? 2000 : 20_000
     const request = chatRequest(context.backend.model, { tokens: 64, stream: true }, context.headers)
     const pool = new Pool(context.url, { connections: CONCURRENCY })
     const started = performance.now()
     try {
-      const results = await boundedLoop(total, CONCURRENCY, context.warmup || context.quick ? 300 : 3_000,
+      const results = await boundedLoop(total, CONCURRENCY, runSeconds(context) * 1000,
         () => readStream(pool, { path: CHAT_PATH, ...request }))
       const seconds = (performance.now() - started) / 1000
       const ok = results.filter(r => r.status === 200)

@@ -5,7 +5,7 @@
  * @module
  */
 import { cannon } from '../lib/cannon.js'
-import type { Scenario } from '../lib/scenario.js'
+import { runSeconds, type Scenario } from '../lib/scenario.js'
 
 function inferBody (bytes: number): { body: Buffer, headerLength: number } {
   const header = Buffer.from(JSON.stringify({
@@ -29,7 +29,7 @@ export function tritonBinary (mebibytes: number, connections: number): Scenario 
         method: 'POST',
         connections,
         // a 16 MiB exchange takes a few hundred ms here: quick runs get long enough for several
-        duration: context.warmup ? 0.5 : context.quick ? Math.max(0.3, mebibytes / 32) : 3,
+        duration: context.quick && !context.warmup ? Math.max(0.3, mebibytes / 32) : runSeconds(context),
         headers: {
           'content-type': 'application/octet-stream',
           'inference-header-content-length': String(built.headerLength),
