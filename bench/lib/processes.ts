@@ -62,9 +62,18 @@ export async function startNode<T> (
       await exited(child, 15_000)
     },
     ask: async message => {
-      const answer = once(child, 'message')
+      const done = new AbortController()
+      const answer = once(child, 'message', { signal: done.signal })
+      // a child that dies instead of answering (a throw in its handler) must not leave the caller waiting
+      const died = once(child, 'exit', { signal: done.signal }).then(([code]) => { throw new Error(`${modulePath}: exited with ${String(code)} instead of answering`) })
       child.send(message as Parameters<ChildProcess['send']>[0])
-      return ((await answer) as unknown[])[0]
+      try {
+        return ((await Promise.race([answer, died])) as unknown[])[0]
+      } finally {
+        done.abort()
+        died.catch(() => {})
+        answer.catch(() => {})
+      }
     }
   }
 }
