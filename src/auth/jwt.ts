@@ -1,8 +1,9 @@
 /**
- * JWT verification with jose: strict algorithms per issuer, required `exp`, `iss` and `aud`, `nbf`
- * honoured, optional maximum age, unknown `crit` refused (jose), and tokens that carry `jku`, `x5u`,
- * `x5c` or an embedded `jwk` refused outright (never followed). Verified tokens are cached by the
- * hash of the whole token until they expire, so the hot path pays a signature check once per token.
+ * JWT verification with jose: a length cap per issuer checked before the signature, strict
+ * algorithms per issuer, required `exp`, `iss` and `aud`, `nbf` honoured, an `iat` in the future
+ * refused, optional maximum age, and tokens whose header carries `jku`, `x5u`, `x5c`, an embedded
+ * `jwk`, `zip` or `crit` refused outright (never followed). Verified tokens are cached by the hash of
+ * the whole token until they expire, so the hot path pays a signature check once per token.
  * @module
  */
 import { createHash, createPublicKey } from 'node:crypto'
@@ -37,9 +38,13 @@ const REASON_BY_CODE: Readonly<Record<string, JwtProblem>> = {
   ERR_JWT_INVALID: 'malformed'
 }
 
-// Header parameters that point at keys: following any of them lets the token choose its own key.
-const KEY_POINTING_HEADERS = ['jku', 'x5u', 'x5c', 'jwk'] as const
-const JWT_SHAPE = /^eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*$/
+// Header parameters refused whatever their value. Following `jku`, `x5u`, `x5c` or `jwk` lets the
+// token choose its own key. `zip` belongs to JWE: a JWS that asks for it wants a verifier to inflate
+// attacker bytes. `crit` names extensions the verifier must understand, and infergate implements none
+// (jose's one, `b64: false`, is not allowed in a JWT anyway).
+const REFUSED_HEADERS = ['jku', 'x5u', 'x5c', 'jwk', 'zip', 'crit'] as const
+// A JSON header and two more segments: any payload, so that a compressed one is refused as a token.
+const JWT_SHAPE = /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/
 const MAX_IDENTITY = 256
 const anyModel: ModelMatcher = () => true
 
@@ -125,6 +130,8 @@ function modelsFrom (claim: unknown): ModelMatcher | undefined {
 export class JwtVerifier {
   readonly #issuers = new Map<string, Issuer>()
   readonly #cache: TokenCache
+  /** The longest token any issuer accepts: longer ones are refused before anything reads them. */
+  readonly maxTokenBytes: number
 
   constructor (issuers: readonly JwtIssuerConfig[], cacheEntries: number, events: JwtVerifierEvents) {
     issuers.forEach((config, i) => {
@@ -145,6 +152,7 @@ export class JwtVerifier {
       })
     })
     this.#cache = new TokenCache(cacheEntries)
+    this.maxTokenBytes = Math.max(0, ...issuers.map(config => config.maxTokenBytes))
   }
 
   get enabled (): boolean {
@@ -166,6 +174,10 @@ export class JwtVerifier {
       const code = (err as { code?: string }).code
       throw new JwtRejectedError(code === undefined ? 'malformed' : REASON_BY_CODE[code] ?? 'malformed', (err as Error).message)
     }
+    // jose checks this only with maxTokenAge; a token minted ahead of the clock is refused either way.
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + issuer.config.clockToleranceSeconds) {
+      throw new JwtRejectedError('claims', '"iat" claim timestamp is in the future')
+    }
     const principal = this.#principalOf(issuer, payload)
     const expiresAt = Math.min((payload.exp as number) * 1000,
       issuer.maxAgeMs === undefined ? Infinity : (payload.iat as number) * 1000 + issuer.maxAgeMs)
@@ -177,8 +189,8 @@ export class JwtVerifier {
     let iss: unknown
     try {
       const header = decodeProtectedHeader(token)
-      const pointer = KEY_POINTING_HEADERS.find(name => header[name] !== undefined)
-      if (pointer !== undefined) throw new JwtRejectedError('header', `token header "${pointer}" is never accepted`)
+      const refused = REFUSED_HEADERS.find(name => header[name] !== undefined)
+      if (refused !== undefined) throw new JwtRejectedError('header', `token header "${refused}" is never accepted`)
       iss = decodeJwt(token).iss
     } catch (err) {
       if (err instanceof JwtRejectedError) throw err
@@ -186,6 +198,8 @@ export class JwtVerifier {
     }
     const issuer = typeof iss === 'string' ? this.#issuers.get(iss) : undefined
     if (issuer === undefined) throw new JwtRejectedError('issuer', 'token issuer is not trusted')
+    // Before the key lookup and the signature: the authenticator already held it to the largest cap.
+    if (token.length > issuer.config.maxTokenBytes) throw new JwtRejectedError('too_long', 'token longer than its issuer\'s maxTokenBytes')
     return issuer
   }
 

@@ -4,6 +4,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
+import { request } from 'undici'
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
 
 export const ISSUER = 'https://issuer.test'
@@ -56,7 +57,7 @@ export async function sign (key: SigningKey, options: TokenOptions = {}): Promis
   const omit = new Set(options.omit ?? [])
   let jwt = new SignJWT({ sub: 'svc-1', ...options.claims })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, ...options.header })
-    .setIssuedAt()
+  if (options.claims?.iat === undefined) jwt = jwt.setIssuedAt()
   if (!omit.has('iss') && options.claims?.iss === undefined) jwt = jwt.setIssuer(ISSUER)
   if (!omit.has('aud') && options.claims?.aud === undefined) jwt = jwt.setAudience(AUDIENCE)
   if (!omit.has('exp')) jwt = jwt.setExpirationTime(options.expiresIn ?? '5m')
@@ -70,4 +71,52 @@ export function signRaw (key: SigningKey, header: Record<string, unknown>, paylo
   const input = `${b64url(header)}.${b64url(payload)}`
   const signature = createSign('sha256').update(input).sign(KeyObject.from(key.privateKey))
   return `${input}.${signature.toString('base64url')}`
+}
+
+/** The same key under kids one character apart: a header one byte longer lets a token reach any length. */
+export function kidVariants (key: SigningKey): SigningKey[] {
+  return ['', '-', '--'].map(suffix => ({ ...key, kid: key.kid + suffix, jwk: { ...key.jwk, kid: key.kid + suffix } }))
+}
+
+/** A valid token of exactly `length` characters (bytes: base64url is ASCII), padded with a `pad` claim. */
+export async function signToLength (keys: readonly SigningKey[], length: number, options: TokenOptions = {}): Promise<string> {
+  for (const key of keys) {
+    const padded = (pad: number) => sign(key, { ...options, claims: { ...options.claims, pad: 'x'.repeat(pad) } })
+    // Three bytes of claims are four characters of base64url.
+    let pad = Math.max(0, Math.floor((length - (await padded(0)).length) * 3 / 4) - 3)
+    for (let token = await padded(pad); token.length <= length; token = await padded(++pad)) {
+      if (token.length === length) return token
+    }
+  }
+  throw new Error(`no token of exactly ${length} characters`)
+}
+
+/**
+ * Calls with these headers and says why the gateway refused: the `method` and `reason` whose
+ * `infergate_auth_failures_total` count the call raised (both undefined when it raised none).
+ */
+export async function refusalOf (stack: { url: string, gateway: { metricsUrl: string } }, headers: Record<string, string>,
+  path = '/v2/models/demo-tensor') {
+  const before = await authFailures(stack.gateway.metricsUrl)
+  const response = await request(`${stack.url}${path}`, { headers })
+  const body = await response.body.json() as { error?: { code: string } }
+  const after = await authFailures(stack.gateway.metricsUrl)
+  const raised = [...after].find(([series, count]) => count > (before.get(series) ?? 0))?.[0]
+  const [method, reason] = raised?.split(' ') ?? []
+  return { status: response.statusCode, code: body.error?.code, method, reason }
+}
+
+/** As refusalOf, presenting a bearer token. */
+export const tokenRefusal = (stack: Parameters<typeof refusalOf>[0], token: string) => refusalOf(stack, { authorization: `Bearer ${token}` })
+
+const AUTH_FAILURE = /^infergate_auth_failures_total\{method="([^"]+)",reason="([^"]+)"\} (\d+)$/
+
+async function authFailures (metricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await request(`${metricsUrl}/metrics`)).body.text()
+  const counts = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    const found = AUTH_FAILURE.exec(line)
+    if (found !== null) counts.set(`${found[1] as string} ${found[2] as string}`, Number(found[3]))
+  }
+  return counts
 }

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
 import { createHmac, createPublicKey } from 'node:crypto'
 import { test } from 'node:test'
+import { deflateRawSync } from 'node:zlib'
+import { CompactSign } from 'jose'
 import { request } from 'undici'
 import { TokenCache } from '../../src/auth/token-cache.js'
 import { startStack } from '../helpers/stack.js'
-import { AUDIENCE, b64url, ISSUER, sign, signingKey, signRaw, startJwksServer } from './jwt-fixtures.js'
+import {
+  AUDIENCE, b64url, ISSUER, kidVariants, sign, signingKey, signRaw, signToLength, startJwksServer, tokenRefusal
+} from './jwt-fixtures.js'
 
 async function call (url: string, token: string, path = '/v2/models/demo-tensor') {
   const response = await request(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
@@ -170,4 +174,132 @@ test('PEM public keys (no kid) verify tokens whose header names a kid; a wrong k
   const stack = await startStack(t, { config: { auth: { jwt: { issuer: ISSUER, audience: AUDIENCE, publicKeys: [pem], algorithms: ['ES256'] } } } })
   assert.equal((await call(stack.url, await sign(key))).status, 200)
   assert.equal((await call(stack.url, await sign(other))).status, 401)
+})
+
+const TOO_LONG = { status: 401, code: 'IG_ERR_UNAUTHENTICATED', method: 'jwt', reason: 'too_long' }
+// Over the largest cap of all, nothing has looked at the value yet: which kind of credential it is, is not known.
+const OVER_EVERY_CAP = { ...TOO_LONG, method: 'none' }
+const PASSED = { status: 200, code: undefined, method: undefined, reason: undefined }
+const refused = (reason: string) => ({ status: 401, code: 'IG_ERR_UNAUTHENTICATED', method: 'jwt', reason })
+
+/** A token whose signature is wrong, of the same length. */
+function tampered (token: string): string {
+  const at = token.length - 10
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+}
+
+test('maxTokenBytes: a valid token of exactly the cap passes; one byte more is refused (too_long) before anything reads it', async (t) => {
+  const keys = kidVariants(await signingKey('ES256', 'k1'))
+  const jwks = await startJwksServer(t, keys.map(k => k.jwk))
+  const stack = await startStack(t, jwtConfig(jwks.url, { maxTokenBytes: 512, jwks: { cooldown: 0, cacheMaxAge: '10m', timeout: '1s' } }))
+  const claims = { models: ['demo-tensor'] }
+  const atCap = await signToLength(keys, 512, { claims })
+  const overCap = await signToLength(keys, 513, { claims })
+  const rows: Array<[string, string]> = [
+    ['a valid token one byte over the cap', overCap],
+    ['a valid token of 3,883 bytes', await signToLength(keys, 3883, { claims })],
+    ['over the cap, with a bad signature (never checked)', tampered(overCap)],
+    ['over the cap, naming an unknown kid (never looked up)', await sign(keys[0]!, { claims: { ...claims, pad: 'x'.repeat(400) }, header: { kid: 'rotated' } })],
+    ['over the cap, JWT-shaped garbage (never decoded)', `eyJ${'A'.repeat(300)}.eyJ${'A'.repeat(300)}.x`]
+  ]
+  for (const [name, token] of rows) {
+    await t.test(name, async () => assert.deepEqual(await tokenRefusal(stack, token), TOO_LONG))
+  }
+  assert.equal(jwks.requests.length, 0, 'no over-cap token made the gateway fetch a key')
+  assert.deepEqual(stack.triton.received, [])
+  await t.test('a valid token of exactly the cap', async () => {
+    assert.equal(atCap.length, 512)
+    assert.deepEqual(await tokenRefusal(stack, atCap), PASSED)
+  })
+  await t.test('one byte over, after a token of the cap was verified and cached', async () => {
+    assert.deepEqual(await tokenRefusal(stack, overCap), TOO_LONG)
+  })
+})
+
+test('the default maxTokenBytes (8192): a 5,750-byte token passes, 8,192 passes, 8,193 is refused', async (t) => {
+  const keys = kidVariants(await signingKey('RS256', 'r1'))
+  const jwks = await startJwksServer(t, keys.map(k => k.jwk))
+  const stack = await startStack(t, jwtConfig(jwks.url))
+  const claims = { models: ['demo-tensor'] }
+  const rows: Array<[number, object]> = [[5750, PASSED], [8192, PASSED], [8193, OVER_EVERY_CAP]]
+  for (const [length, expected] of rows) {
+    await t.test(`${length} bytes`, async () => assert.deepEqual(await tokenRefusal(stack, await signToLength(keys, length, { claims })), expected))
+  }
+})
+
+test('several issuers: each token is held to its own issuer\'s maxTokenBytes; the credential cap follows the largest', async (t) => {
+  const LARGE = 'https://large.test'
+  const small = kidVariants(await signingKey('ES256', 's1'))
+  const large = kidVariants(await signingKey('ES256', 'l1'))
+  const issuer = (iss: string, keys: ReturnType<typeof kidVariants>, maxTokenBytes: number) =>
+    ({ issuer: iss, audience: AUDIENCE, publicKeys: keys.map(k => k.jwk), algorithms: ['ES256'], maxTokenBytes })
+  const stack = await startStack(t, {
+    config: { limits: { headerBytes: 65_536 }, auth: { jwt: [issuer(ISSUER, small, 512), issuer(LARGE, large, 20_000)] } }
+  })
+  const rows: Array<[string, Promise<string>, object]> = [
+    ['small issuer, 512 bytes', signToLength(small, 512), PASSED],
+    ['small issuer, 513 bytes', signToLength(small, 513), TOO_LONG],
+    ['small issuer, 3,000 bytes, a bad signature: under the large cap, over its own', signToLength(small, 3000).then(tampered), TOO_LONG],
+    ['large issuer, 5,000 bytes', signToLength(large, 5000, { claims: { iss: LARGE } }), PASSED],
+    ['large issuer, 20,000 bytes', signToLength(large, 20_000, { claims: { iss: LARGE } }), PASSED],
+    ['large issuer, 20,001 bytes', signToLength(large, 20_001, { claims: { iss: LARGE } }), OVER_EVERY_CAP]
+  ]
+  for (const [name, token, expected] of rows) {
+    await t.test(name, async () => assert.deepEqual(await tokenRefusal(stack, await token), expected))
+  }
+})
+
+test('iat: a token issued in the future beyond clockToleranceSeconds is refused (claims); within the tolerance it passes', async (t) => {
+  const AGED = 'https://aged.test'
+  const key = await signingKey('ES256', 'k1')
+  const issuer = (iss: string, extra: object) => ({ issuer: iss, audience: AUDIENCE, publicKeys: [key.jwk], algorithms: ['ES256'], ...extra })
+  const stack = await startStack(t, {
+    config: { auth: { jwt: [issuer(ISSUER, { clockToleranceSeconds: 30 }), issuer(AGED, { clockToleranceSeconds: 30, maxTokenAge: '1h' })] } }
+  })
+  const now = Math.floor(Date.now() / 1000)
+  const rows: Array<[string, Record<string, unknown>, object]> = [
+    ['issued an hour ahead', { iat: now + 3600 }, refused('claims')],
+    ['issued 90 s ahead, tolerance 30 s', { iat: now + 90 }, refused('claims')],
+    ['issued 5 s ahead, within the tolerance', { iat: now + 5 }, PASSED],
+    ['issued now', {}, PASSED],
+    ['iat not a number', { iat: 'soon' }, refused('claims')],
+    ['with maxTokenAge: issued an hour ahead', { iss: AGED, iat: now + 3600 }, refused('claims')],
+    ['with maxTokenAge: issued 5 s ahead', { iss: AGED, iat: now + 5 }, PASSED]
+  ]
+  for (const [name, claims, expected] of rows) {
+    await t.test(name, async () => {
+      // exp well after iat: only iat is wrong.
+      assert.deepEqual(await tokenRefusal(stack, await sign(key, { claims, expiresIn: '3h' })), expected)
+    })
+  }
+})
+
+test('header parameters: zip, crit and the key-pointing ones are refused (header), whatever their value', async (t) => {
+  const key = await signingKey('RS256', 'r1')
+  const stack = await startStack(t, { config: { auth: { jwt: { issuer: ISSUER, audience: AUDIENCE, publicKeys: [key.jwk], algorithms: ['RS256'] } } } })
+  const payload = { sub: 'svc-1', iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 600 }
+  const raw = (header: Record<string, unknown>) => signRaw(key, { alg: 'RS256', kid: 'r1', ...header }, payload)
+  const deflated = await new CompactSign(deflateRawSync(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'RS256', kid: 'r1', zip: 'DEF' }).sign(key.privateKey)
+  const rows: Array<[string, string]> = [
+    ['zip DEF, a plain payload (SignJWT)', await sign(key, { header: { zip: 'DEF' } })],
+    ['zip DEF, a deflated payload (CompactSign)', deflated],
+    ['zip null', raw({ zip: null })],
+    ['x5c', raw({ x5c: [Buffer.from('not a certificate').toString('base64')] })],
+    ['jku', raw({ jku: 'http://127.0.0.1:1/jwks.json' })],
+    ['x5u', raw({ x5u: 'http://127.0.0.1:1/cert.pem' })],
+    ['jwk', raw({ jwk: key.jwk })],
+    ['crit naming an unknown extension', raw({ crit: ['x-must-understand'], 'x-must-understand': true })],
+    ['crit b64 false (an unencoded payload)', raw({ crit: ['b64'], b64: false })],
+    ['crit b64 true', raw({ crit: ['b64'], b64: true })],
+    ['crit naming an inherited property', raw({ crit: ['constructor'], constructor: 1 })],
+    ['crit naming a registered parameter', raw({ crit: ['exp'], exp: payload.exp })],
+    ['crit empty', raw({ crit: [] })],
+    ['crit not a list', raw({ crit: 'x-must-understand' })]
+  ]
+  for (const [name, token] of rows) {
+    await t.test(name, async () => assert.deepEqual(await tokenRefusal(stack, token), refused('header')))
+  }
+  assert.deepEqual(stack.triton.received, [])
+  await t.test('the same token without them', async () => assert.deepEqual(await tokenRefusal(stack, raw({})), PASSED))
 })

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
+import { hashKey } from '../../src/auth/api-keys.js'
+import { AUDIENCE, ISSUER, kidVariants, refusalOf, signingKey, signToLength } from '../auth/jwt-fixtures.js'
 import { auth, KEYS, startStack } from '../helpers/stack.js'
 
 const chatBody = JSON.stringify({ model: 'demo-llm', messages: [] })
@@ -94,4 +96,36 @@ test('x-request-id is propagated when safe, generated otherwise, and echoed to t
   await unsafe.body.dump()
   assert.match(String(unsafe.headers['x-request-id']), /^[0-9a-f]{12}-[0-9a-z]+$/)
   assert.equal(stack.triton.received[1]?.headers['x-request-id'], unsafe.headers['x-request-id'])
+})
+
+test('the credential cap follows the largest maxTokenBytes; API keys stay capped at 4,096', async (t) => {
+  const keys = kidVariants(await signingKey('ES256', 'k1'))
+  const stack = await startStack(t, {
+    config: {
+      limits: { headerBytes: 65_536 },
+      auth: {
+        apiKeys: [{ id: 'alice', sha256: hashKey(KEYS.alice) }],
+        jwt: { issuer: ISSUER, audience: AUDIENCE, publicKeys: keys.map(k => k.jwk), algorithms: ['ES256'], maxTokenBytes: 16_384 }
+      }
+    }
+  })
+  const jwt = await signToLength(keys, 10_000)
+  const refused = (method: string) => ({ status: 401, code: 'IG_ERR_UNAUTHENTICATED', method, reason: 'too_long' })
+  const passed = { status: 200, code: undefined, method: undefined, reason: undefined }
+  const rows: Array<[string, Record<string, string>, object]> = [
+    ['a 10,000-byte JWT', auth(jwt), passed],
+    ['a 16,384-byte JWT', auth(await signToLength(keys, 16_384)), passed],
+    ['a 16,385-byte JWT: over every cap, refused before its kind is known', auth(await signToLength(keys, 16_385)), refused('none')],
+    ['a 4,097-character API key (Bearer)', auth('a'.repeat(4097)), refused('api-key')],
+    ['a 4,097-character API key (x-api-key)', { 'x-api-key': 'a'.repeat(4097) }, refused('api-key')],
+    ['the 10,000-byte JWT in x-api-key, where it is an API key', { 'x-api-key': jwt }, refused('api-key')],
+    ['a 4,096-character API key is looked up', auth('a'.repeat(4096)), { ...refused('api-key'), reason: 'unknown' }],
+    ['a 60,000-character value', auth('a'.repeat(60_000)), refused('none')],
+    ['a known API key', auth(), passed]
+  ]
+  for (const [name, headers, expected] of rows) {
+    await t.test(name, async () => assert.deepEqual(await refusalOf(stack, headers), expected))
+  }
+  assert.equal(stack.triton.received.length, 3)
+  assert.ok(stack.triton.received.every(r => r.headers.authorization === undefined && r.headers['x-api-key'] === undefined))
 })
