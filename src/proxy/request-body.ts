@@ -3,8 +3,9 @@
  * yet, the largest of the route's). One with a Content-Length within the limit streams through
  * unread, unless the model must be read from it. Everything else (chunked uploads, JSON naming the
  * model) is read up to the limit first, so that an oversized body is refused before a byte is
- * forwarded and every backend gets a Content-Length (Triton's chunked-body parser had crash CVEs). The bytes checked are the bytes sent,
- * unless a hook changed the parsed JSON (guards, token budgets): then it is re-serialised once.
+ * forwarded and every backend gets a Content-Length (Triton's chunked-body parser had crash CVEs).
+ * The bytes checked are the bytes sent, unless a hook changed the parsed JSON (guards, token
+ * budgets): then it is re-serialised once.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
