@@ -39,7 +39,7 @@ const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIO
 
 export async function buildGateway (config: Config): Promise<Gateway> {
   const state: GatewayState = { draining: false }
-  const upstreams = config.upstreams.map(createUpstream)
+  const upstreams = config.upstreams.map(upstream => createUpstream(upstream, config.limits))
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
   const logDestination = new LogDestination()
@@ -55,6 +55,8 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     genReqId: requestIdFor,
     // Draining is answered by the request guard, in infergate's error shape.
     return503OnClosing: false,
+    // Read only by fastify's own buffering parsers, which are removed below: the '*' parser
+    // (request-body.ts) enforces each upstream's limit itself.
     bodyLimit: config.limits.bodyBytes,
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
     requestTimeout: durationMs(config.server.requestTimeout),
@@ -80,7 +82,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   registerHealthRoutes(app, new Readiness(upstreams, result => metrics.upstreamUp.set({ upstream: result.name }, result.ready ? 1 : 0)), state)
 
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', createBodyParser(config.limits.bodyBytes))
+  app.addContentTypeParser('*', createBodyParser())
   // Limits per identity (src/limits, `rateLimit`): requests and concurrency in preParsing (after
   // authentication, before the body is read), tokens in preHandler (after the JSON body named its
   // upstream). Empty lists when nothing is configured: then the route has no extra hook.

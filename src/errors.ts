@@ -67,6 +67,9 @@ export const ConcurrencyLimitedError = createError<'IG_ERR_CONCURRENCY_LIMITED',
   'IG_ERR_CONCURRENCY_LIMITED', 'this identity already has %d requests in flight', 429, undefined, noStack)
 export const TokenLimitedError = createError<'IG_ERR_TOKEN_LIMITED', 429, [number, number]>(
   'IG_ERR_TOKEN_LIMITED', 'reserving %d tokens would exceed the budget of %d tokens in this window', 429, undefined, noStack)
+// Not a 429: no Retry-After would ever make it fit, and SDKs retry 429s.
+export const TokenRequestTooLargeError = createError<'IG_ERR_TOKEN_REQUEST_TOO_LARGE', 400, [number, number]>(
+  'IG_ERR_TOKEN_REQUEST_TOO_LARGE', 'this request reserves %d tokens, more than the whole budget of %d tokens per window: lower max_tokens', 400, undefined, noStack)
 export const LimitsUnavailableError = createError<'IG_ERR_LIMITS_UNAVAILABLE', 503>(
   'IG_ERR_LIMITS_UNAVAILABLE', 'rate limits cannot be checked right now', 503, undefined, noStack)
 

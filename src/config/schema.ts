@@ -54,6 +54,11 @@ const Upstream = Type.Object({
     // How long one probe result answers /readyz before the next probe.
     cache: Duration('1s')
   }, { additionalProperties: false, default: {} }),
+  limits: Type.Object({
+    // Overrides `limits.bodyBytes` for this upstream (Triton tensors and vision prompts are larger
+    // than chat prompts). JSON bodies are held whole while read: memory per request up to it.
+    bodyBytes: Type.Optional(Type.Integer({ minimum: 0 }))
+  }, { additionalProperties: false, default: {} }),
   // Advisory guards (src/guards), all on by default: per rule id, `enabled`, `action` and the rule's
   // options. Rule ids and options are checked against the rules in semantics.ts.
   guards: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), { default: {} })

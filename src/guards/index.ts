@@ -51,7 +51,7 @@ export function createGuards (config: Config, metrics: GatewayMetrics): Guards {
   }
 
   return {
-    preHandler: checksRequests ? [createRequestCheck(plans, metrics, config.limits.bodyBytes)] : [],
+    preHandler: checksRequests ? [createRequestCheck(plans, metrics)] : [],
     headerFilter: (upstream, route) => filters.get(upstream)?.get(route),
     errorScrubber: (upstream, status, headers) => {
       const max = plans.get(upstream)?.scrubMaxBytes

@@ -16,7 +16,7 @@ import type { Armed, RoutePlan, UpstreamPlan } from './plan.js'
 import { readInferJson } from './triton-body.js'
 import type { GuardRule, Outcome } from './types.js'
 
-export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, metrics: GatewayMetrics, bodyLimit: number) {
+export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, metrics: GatewayMetrics) {
   function settle (context: RequestContext, { rule, settings }: Armed<GuardRule>, outcome: Outcome): boolean {
     if (outcome === undefined) return false
     if (outcome === 'changed') {
@@ -31,7 +31,7 @@ export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, me
   /** vLLM's body was parsed by the body parser; Triton's infer JSON is read now. */
   async function jsonBody (request: FastifyRequest, context: RequestContext, route: string): Promise<JsonBody> {
     if (context.json !== undefined) return new JsonBody(context.json, (request.body as Buffer).length, route)
-    const { json, bytes } = await readInferJson(request, bodyLimit)
+    const { json, bytes } = await readInferJson(request, (context.upstream as NonNullable<RequestContext['upstream']>).bodyBytes)
     return new JsonBody(json, bytes, route)
   }
 

@@ -3,7 +3,7 @@
  * (`Inference-Header-Content-Length: N`) has its JSON header in the first N bytes: only those are
  * read, and the body forwarded is a stream that replays them followed by the rest of the client's
  * stream, unread and unbuffered (Content-Length unchanged). A JSON request is read whole, within
- * `limits.bodyBytes`. Compressed bodies cannot be checked and are refused.
+ * the upstream's `limits.bodyBytes`. Compressed bodies cannot be checked and are refused.
  * @module
  */
 import { Readable } from 'node:stream'

@@ -3,11 +3,12 @@
  * generate (its `max_completion_tokens` / `max_tokens` / `max_output_tokens`, else
  * `defaultMaxTokens`), so concurrent streams cannot all be admitted against the same remainder;
  * the reservation is settled from the usage the upstream reports when the response is over
- * (lease.ts). Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
+ * (lease.ts). A request reserving more than the whole budget could never be admitted: it gets a
+ * non-retryable 400 instead of a 429. Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { TokenLimitedError } from '../errors.js'
+import { TokenLimitedError, TokenRequestTooLargeError } from '../errors.js'
 import type { RequestContext } from '../server/request-context.js'
 import type { LimitTable } from './config.js'
 import { includeUsage } from './include-usage.js'
@@ -34,6 +35,8 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
     const limits = table.for(identity).tokens
     if (limits === undefined) return
     const tokens = requestedTokens(json, limits.defaultMaxTokens)
+    // Never admissible, in any window: refused before the store is asked (nothing reserved, no Redis round trip).
+    if (tokens > limits.max) throw new TokenRequestTooLargeError(tokens, limits.max)
     const reservation = await Lease.of(context, store).reserve(`tokens:${identity}`, tokens, limits)
     if (!reservation.granted) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(reservation.retryMs / 1000))))

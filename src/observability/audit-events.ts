@@ -9,6 +9,7 @@ const AUDIT_EVENTS: Readonly<Record<string, string>> = {
   IG_ERR_RATE_LIMITED: 'rate.limited',
   IG_ERR_CONCURRENCY_LIMITED: 'rate.limited',
   IG_ERR_TOKEN_LIMITED: 'rate.limited',
+  IG_ERR_TOKEN_REQUEST_TOO_LARGE: 'rate.limited',
   IG_ERR_GUARD_REFUSED: 'guard.refused',
   IG_ERR_GUARD_UNCHECKABLE: 'guard.refused'
 }

@@ -1,9 +1,11 @@
 /**
- * Request bodies. One with a Content-Length within the limit streams through unread, unless the model
- * must be read from it. Everything else (chunked uploads, JSON naming the model) is read up to the
- * limit first, so that an oversized body is refused before a byte is forwarded and every backend gets
- * a Content-Length (Triton's chunked-body parser had crash CVEs). The bytes checked are the bytes sent,
- * unless a hook changed the parsed JSON (guards, token budgets): then it is re-serialised once.
+ * Request bodies, within the upstream's `limits.bodyBytes` (or, while the upstream is not chosen
+ * yet, the largest of the route's). One with a Content-Length within the limit streams through
+ * unread, unless the model must be read from it. Everything else (chunked uploads, JSON naming the
+ * model) is read up to the limit first, so that an oversized body is refused before a byte is
+ * forwarded and every backend gets a Content-Length (Triton's chunked-body parser had crash CVEs).
+ * The bytes checked are the bytes sent, unless a hook changed the parsed JSON (guards, token
+ * budgets): then it is re-serialised once.
  * @module
  */
 import type { IncomingMessage } from 'node:http'
@@ -80,10 +82,14 @@ function parseModelBody (body: Buffer, field: string): { json: Record<string, un
   return { json, model }
 }
 
-export function createBodyParser (limit: number) {
+export function createBodyParser () {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
     const context = request.gate as RequestContext
-    const source = (context.match as NonNullable<RequestContext['match']>).route.rule.model
+    const route = (context.match as NonNullable<RequestContext['match']>).route
+    const source = route.rule.model
+    // A model in the path chose the upstream already; one in the body is not read yet (the
+    // upstream's own limit is checked once it is chosen, routing/hooks.ts).
+    const limit = context.upstream?.bodyBytes ?? route.bodyBytes
     const declared = request.headers['content-length']
     if (declared !== undefined && Number(declared) > limit) {
       done(new BodyTooLargeError(limit))

@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici'
 import { durationMs } from '../config/duration.js'
-import type { UpstreamConfig } from '../config/schema.js'
+import type { Config, UpstreamConfig } from '../config/schema.js'
 import { profiles } from '../profiles/index.js'
 import type { Profile } from '../profiles/types.js'
 import { compileModelPatterns, type ModelMatcher } from '../routing/model-patterns.js'
@@ -16,13 +16,15 @@ export interface Upstream {
   readonly profile: Profile
   readonly pool: Pool
   readonly servesModel: ModelMatcher
+  /** Largest request body: its own `limits.bodyBytes`, else the global one. */
+  readonly bodyBytes: number
   /** `[name, value, …]` appended to every forwarded request (config `headers`). */
   readonly extraHeaders: readonly string[]
   /** Client headers of these names are dropped: the configured value wins. */
   readonly configuredHeaderNames: ReadonlySet<string>
 }
 
-export function createUpstream (config: UpstreamConfig): Upstream {
+export function createUpstream (config: UpstreamConfig, limits: Config['limits']): Upstream {
   const pool = new Pool(config.url, {
     connections: config.pool.connections,
     pipelining: 1,
@@ -39,6 +41,7 @@ export function createUpstream (config: UpstreamConfig): Upstream {
     profile: profiles[config.framework],
     pool,
     servesModel: compileModelPatterns(config.models),
+    bodyBytes: config.limits.bodyBytes ?? limits.bodyBytes,
     extraHeaders: headerEntries.flat(),
     configuredHeaderNames: new Set(headerEntries.map(([name]) => name))
   }

@@ -1,12 +1,13 @@
 /**
  * The proxied route's hooks, in order: authenticate, match the allowlist (and a model named in the
- * path) before the body is read; then, once a JSON body named its model, pick the upstream.
+ * path) before the body is read; then, once a JSON body named its model, pick the upstream and
+ * hold the body to its limit.
  * @module
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Authenticate } from '../auth/authenticate.js'
 import type { Principal } from '../auth/principal.js'
-import { BodyNotAllowedError, ModelRequiredError, RouteNotAllowedError } from '../errors.js'
+import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import type { RequestContext } from '../server/request-context.js'
 import type { RouteTable } from './route-table.js'
@@ -55,7 +56,9 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
     const route = (context.match as NonNullable<RequestContext['match']>).route
     if (route.rule.model.from === 'body' && context.upstream === undefined) {
       if (context.model === undefined) throw new ModelRequiredError()
-      selectUpstream(context, route, context.model)
+      // The body was read within the largest limit of the route's upstreams; this one may allow less.
+      const limit = selectUpstream(context, route, context.model).bodyBytes
+      if ((request.body as Buffer).length > limit) throw new BodyTooLargeError(limit)
     }
     done()
   }

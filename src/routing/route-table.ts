@@ -14,6 +14,11 @@ export interface Route {
   /** Capture group of the model name, or 0 when the path holds none. */
   readonly modelGroup: number
   readonly reservedModelNames: ReadonlySet<string>
+  /**
+   * The largest body limit among the candidates: the limit while a body naming its model is read
+   * (the upstream is not known yet); the chosen upstream's own limit is checked once it is.
+   */
+  readonly bodyBytes: number
 }
 
 export interface RouteMatch {
@@ -58,7 +63,8 @@ export class RouteTable {
     this.routes = [...byKey.values()].map(({ rule, candidates, reserved }) => {
       const { pattern, params } = compileTemplate(rule.path)
       const modelGroup = rule.model.from === 'path' ? params.indexOf(rule.model.param) + 1 : 0
-      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved }
+      const bodyBytes = Math.max(...candidates.map(upstream => upstream.bodyBytes))
+      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved, bodyBytes }
     })
   }
 

@@ -1,4 +1,5 @@
 import { ModelNotAllowedError, ModelNotFoundError } from '../errors.js'
+import type { Upstream } from '../proxy/upstreams.js'
 import type { RequestContext } from '../server/request-context.js'
 import { upstreamFor, type Route } from './route-table.js'
 
@@ -6,10 +7,11 @@ import { upstreamFor, type Route } from './route-table.js'
  * Checks the caller's scope, then picks the upstream serving `model`. Scope comes first so that a
  * caller learns nothing about models outside it.
  */
-export function selectUpstream (context: RequestContext, route: Route, model: string): void {
+export function selectUpstream (context: RequestContext, route: Route, model: string): Upstream {
   if (context.principal?.mayUse(model) !== true) throw new ModelNotAllowedError(model)
   const upstream = upstreamFor(route, model)
   if (upstream === undefined) throw new ModelNotFoundError(model)
   context.model = model
   context.upstream = upstream
+  return upstream
 }

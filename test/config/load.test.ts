@@ -65,7 +65,7 @@ test('all problems at once, one line each, named by key path', () => {
 listen: { port: -1, hots: x }
 limits: { bodyBytes: lots }
 upstreams:
-  - { name: LLM, framework: vlm, url: "http://x:1", timeouts: { idle: 5 parsecs } }
+  - { name: LLM, framework: vlm, url: "http://x:1", timeouts: { idle: 5 parsecs }, limits: { bodyBytes: -1 } }
 auth:
   apiKeys:
     - { id: a, sha256: ABC }
@@ -79,6 +79,7 @@ extra: true
     'upstreams[0].name: must be lower-case letters, digits, "_" or "-" (at most 63)',
     'upstreams[0].framework: must be one of vllm, triton, torchserve',
     'upstreams[0].timeouts.idle: must be a duration: milliseconds, or a number with a unit (ms, s, m, h)',
+    'upstreams[0].limits.bodyBytes: must be >= 0',
     'auth.apiKeys[0].sha256: must be 64 lower-case hex digits (infergate hash-key KEY)',
     'auth.apiKeys[1].id: is required'
   ])

@@ -34,3 +34,23 @@ test('the SDK sees refusals as its own typed errors', async (t) => {
   await assert.rejects(scoped.chat.completions.create({ model: 'other-llm', messages: [] }), OpenAI.PermissionDeniedError)
   assert.deepEqual(stack.vllm.received, [])
 })
+
+test('the SDK does not retry a request that can never fit its token budget: one attempt, 400, no Retry-After', async (t) => {
+  // A short window, so that a retryable refusal (429 + Retry-After) would be retried within the test.
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 20, timeWindow: '1s' } } } })
+  const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.alice })
+  const refused = await client.chat.completions.create({ model: 'demo-llm', messages: [], max_tokens: 30 }).then(
+    () => assert.fail('admitted'),
+    (err: unknown) => err
+  )
+  assert.ok(refused instanceof OpenAI.BadRequestError, String(refused))
+  assert.equal(refused.status, 400)
+  assert.equal(refused.code, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE')
+  assert.equal(refused.headers.get('retry-after'), null)
+  // Every request the gateway answered, whatever its status: the SDK's one attempt.
+  const answered = (await stack.gateway.metrics.registry.metrics()).split('\n')
+    .filter(line => line.startsWith('infergate_requests_total{'))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0)
+  assert.equal(answered, 1)
+  assert.deepEqual(stack.vllm.received, [])
+})

@@ -75,6 +75,19 @@ test('Redis unreachable with onError: open: requests pass unlimited and are coun
   await eventually(async () => assert.equal((await chat(gateway.url)).code, 'IG_ERR_RATE_LIMITED'), 400)
 })
 
+test('Redis unreachable: a request over the whole token budget still gets its 400, since it never reaches the store', async (t) => {
+  const emulators = await startEmulators(t)
+  const gateway = await startGateway(stackConfig(emulators, {
+    config: { rateLimit: { tokens: { max: 20 }, redis: { url: `redis://127.0.0.1:${await freePort()}`, timeout: '200ms' } } }
+  }))
+  t.after(() => gateway.app.close())
+  const tooLarge = await chat(gateway.url, { max_tokens: 21 })
+  assert.equal(tooLarge.status, 400)
+  assert.equal(tooLarge.code, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE')
+  assert.equal((await chat(gateway.url, { max_tokens: 20 })).code, 'IG_ERR_LIMITS_UNAVAILABLE')
+  assert.equal(emulators.vllm.received.length, 0)
+})
+
 test('token budget in Redis: reservation, settlement from usage, refusal', async (t) => {
   const [emulators, url] = await Promise.all([startEmulators(t), startRedis(t)])
   const gateway = await startGateway(stackConfig(emulators, { config: { rateLimit: { tokens: { max: 100 }, redis: { url } } } }))

@@ -3,25 +3,54 @@ import { once } from 'node:events'
 import { test } from 'node:test'
 import { request } from 'undici'
 import type { RecordedRequest } from '../../src/emulators/index.js'
-import { auth, startStack } from '../helpers/stack.js'
+import { auth, KEYS, startStack } from '../helpers/stack.js'
 import { chat, chatBody, eventually } from './helpers.js'
 
-const admitted = async (url: string, fields: Record<string, unknown>, headers: Record<string, string> = {}) => {
-  const response = await chat(url, fields, headers)
+const admitted = async (url: string, fields: Record<string, unknown>, headers: Record<string, string> = {}, key: string = KEYS.alice) => {
+  const response = await chat(url, fields, headers, key)
   assert.equal(response.status, 200, response.text)
   return response
 }
 
-test('a request that would exceed the token budget: 429 IG_ERR_TOKEN_LIMITED with Retry-After, nothing forwarded', async (t) => {
-  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100, defaultMaxTokens: 150 } } } })
-  const over = await chat(stack.url, { max_tokens: 101 })
+test('a request that would exceed what is left of the token budget: 429 IG_ERR_TOKEN_LIMITED with Retry-After, nothing forwarded', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100, defaultMaxTokens: 60 } } } })
+  await admitted(stack.url, { max_tokens: 60 }, { 'x-emulate-tokens': '60' })
+  const over = await chat(stack.url, { max_tokens: 41 })
   assert.equal(over.status, 429)
   assert.equal(over.code, 'IG_ERR_TOKEN_LIMITED')
   assert.ok(Number(over.retryAfter) >= 1 && Number(over.retryAfter) <= 60, `Retry-After ${over.retryAfter}`)
   // No max_tokens: defaultMaxTokens is reserved.
   assert.equal((await chat(stack.url)).code, 'IG_ERR_TOKEN_LIMITED')
-  assert.equal((await chat(stack.url, { max_completion_tokens: 100, max_tokens: 500 })).status, 200)
-  assert.equal(stack.vllm.received.length, 1)
+  assert.equal((await chat(stack.url, { max_completion_tokens: 40, max_tokens: 500 })).status, 200)
+  assert.equal(stack.vllm.received.length, 2)
+})
+
+test('a request that can never fit the identity\'s budget: 400 IG_ERR_TOKEN_REQUEST_TOO_LARGE, no Retry-After, nothing reserved', async (t) => {
+  const stack = await startStack(t, {
+    config: { rateLimit: { tokens: { max: 20, defaultMaxTokens: 25 }, identities: { scoped: { tokens: { max: 50 } } } } }
+  })
+  const rows: Array<[string, Record<string, unknown>, string, number, number]> = [
+    ['max_tokens over the default budget', { max_tokens: 30 }, KEYS.alice, 30, 20],
+    ['max_completion_tokens wins over a smaller max_tokens', { max_completion_tokens: 21, max_tokens: 5 }, KEYS.alice, 21, 20],
+    ['defaultMaxTokens over the budget, for a request naming none', {}, KEYS.alice, 25, 20],
+    ['over the identity\'s own budget', { max_tokens: 51 }, KEYS.scoped, 51, 50]
+  ]
+  for (const [name, fields, key, tokens, max] of rows) {
+    await t.test(name, async () => {
+      const refused = await chat(stack.url, fields, {}, key)
+      assert.equal(refused.status, 400)
+      assert.equal(refused.code, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE')
+      assert.equal(refused.retryAfter, undefined)
+      const message = (JSON.parse(refused.text) as { error: { message: string } }).error.message
+      assert.match(message, new RegExp(`\\b${tokens}\\b.*\\b${max}\\b`))
+    })
+  }
+  assert.equal(stack.vllm.received.length, 0)
+  // Nothing was reserved: the whole budget is still there, and the identity's own budget applies.
+  await admitted(stack.url, { max_tokens: 20 }, { 'x-emulate-tokens': '20' })
+  await admitted(stack.url, { max_tokens: 30 }, { 'x-emulate-tokens': '30' }, KEYS.scoped)
+  const metrics = await stack.gateway.metrics.registry.metrics()
+  assert.match(metrics, /infergate_refusals_total\{reason="IG_ERR_TOKEN_REQUEST_TOO_LARGE"\} 4/)
 })
 
 test('settlement from usage: a 7-token answer with max_tokens 100 leaves 93 tokens available again', async (t) => {
@@ -79,7 +108,9 @@ test('a client that asked for usage gets it, and every other body is forwarded b
 
 test('a token refusal after a concurrency slot was taken gives the slot back; other frameworks have no token budget', async (t) => {
   const stack = await startStack(t, { config: { rateLimit: { concurrency: 1, tokens: { max: 10 } } } })
-  assert.equal((await chat(stack.url, { max_tokens: 11 })).code, 'IG_ERR_TOKEN_LIMITED')
+  assert.equal((await chat(stack.url, { max_tokens: 11 })).code, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE')
+  await eventually(() => admitted(stack.url, { max_tokens: 5 }, { 'x-emulate-tokens': '5' }))
+  await eventually(async () => assert.equal((await chat(stack.url, { max_tokens: 6 })).code, 'IG_ERR_TOKEN_LIMITED'))
   await eventually(() => admitted(stack.url, { max_tokens: 5 }))
   const triton = await request(`${stack.url}/v2/models/demo-tensor/infer`, {
     method: 'POST',

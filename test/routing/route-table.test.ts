@@ -12,7 +12,7 @@ function table (t: import('node:test').TestContext) {
       { name: 'llm', framework: 'vllm', url: 'http://127.0.0.1:3' }
     ]
   }), 'test')
-  const upstreams = config.upstreams.map(createUpstream)
+  const upstreams = config.upstreams.map(upstream => createUpstream(upstream, config.limits))
   t.after(() => Promise.all(upstreams.map(u => u.pool.close())))
   return new RouteTable(upstreams)
 }
