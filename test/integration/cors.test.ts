@@ -142,6 +142,8 @@ test('a preflight from any other origin is refused 403 without any Access-Contro
   }
   const vllm = stack.vllm.received.map(r => `${r.method} ${r.url}`)
   assert.ok(vllm.every(line => line === 'GET /v1/models'), vllm.join(', '))
+  const metrics = await (await request(`${stack.gateway.metricsUrl}/metrics`)).body.text()
+  assert.match(metrics, new RegExp(`infergate_refusals_total\\{reason="IG_ERR_ORIGIN_NOT_ALLOWED"\\} ${DISALLOWED_ORIGINS.length}\n`))
 })
 
 test('a streamed completion to an allowed origin carries Access-Control-Allow-Origin, Vary and the exposed headers', async (t) => {
@@ -210,6 +212,17 @@ test('refusals to an allowed origin carry Access-Control-Allow-Origin, so the pa
       assert.equal(response.headers['vary'], 'Origin')
     })
   }
+})
+
+test('an upstream\'s error (scrubbed, relayed whole) carries Access-Control-Allow-Origin', async (t) => {
+  const stack = await startStack(t, { config: { cors: CORS } })
+  const response = await request(`${stack.url}/v1/chat/completions`, {
+    method: 'POST', headers: { ...auth(), ...json, origin: APP, 'x-emulate-failure': 'status-500' }, body: chat
+  })
+  await response.body.dump()
+  assert.equal(response.statusCode, 500)
+  assert.equal(response.headers['access-control-allow-origin'], APP)
+  assert.equal(response.headers['vary'], 'Origin')
 })
 
 test('a draining gateway\'s 503 carries Access-Control-Allow-Origin', async (t) => {
