@@ -19,6 +19,7 @@ import { createBodyParser } from './proxy/request-body.js'
 import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
+import { createCors } from './server/cors.js'
 import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
@@ -73,7 +74,12 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)
+  // CORS (src/server/cors.ts, `cors`): its headers go on before the guard may refuse, preflights are
+  // answered once the target is known to be canonical, before authentication.
+  const cors = config.cors === undefined ? undefined : createCors(config.cors, table)
+  if (cors !== undefined) app.addHook('onRequest', cors.responseHeaders)
   app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, createObserver(metrics, app.log, config.logging)))
+  if (cors !== undefined) app.addHook('onRequest', cors.preflight)
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string
     throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)

@@ -37,6 +37,8 @@ export const AuthUnavailableError = createError<'IG_ERR_AUTH_UNAVAILABLE', 503>(
   'IG_ERR_AUTH_UNAVAILABLE', 'the token issuer\'s keys cannot be fetched; try again later', 503, undefined, noStack)
 export const RouteNotAllowedError = createError<'IG_ERR_ROUTE_NOT_ALLOWED', 404, [string, string]>(
   'IG_ERR_ROUTE_NOT_ALLOWED', 'no inference route %s %s', 404, undefined, noStack)
+export const OriginNotAllowedError = createError<'IG_ERR_ORIGIN_NOT_ALLOWED', 403>(
+  'IG_ERR_ORIGIN_NOT_ALLOWED', 'this origin is not allowed by cors.origins', 403, undefined, noStack)
 export const ModelRequiredError = createError<'IG_ERR_MODEL_REQUIRED', 400>(
   'IG_ERR_MODEL_REQUIRED', 'request body must name a "model" (a string)', 400, undefined, noStack)
 export const ModelNotAllowedError = createError<'IG_ERR_MODEL_NOT_ALLOWED', 403, [string]>(

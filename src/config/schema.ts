@@ -26,6 +26,7 @@ const ModelList = Type.Array(ModelPattern, { minItems: 1, default: ['*'] })
 
 // Lower-case names keep matching and masking simple: HTTP header names are case-insensitive.
 const HeaderName = '^[a-z0-9!#$%&\'*+.^_`|~-]+$'
+const CorsHeaderName = Type.String({ pattern: HeaderName, errorMessage: 'must be a lower-case header name' })
 
 const Upstream = Type.Object({
   name: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', errorMessage: 'must be lower-case letters, digits, "_" or "-" (at most 63)' }),
@@ -144,6 +145,20 @@ export const ConfigSchema = Type.Object({
     bodyBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096 })
   }, { additionalProperties: false, default: {} }),
   upstreams: Type.Array(Upstream, { minItems: 1, errorMessage: 'must list at least one upstream' }),
+  // Browser access (src/server/cors.ts). Absent: no Access-Control-* header ever, preflights get 401.
+  cors: Type.Optional(Type.Object({
+    // Origins as browsers send them (`https://app.example.com`), or "*" alone; checked in semantics.ts.
+    origins: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, errorMessage: 'must list at least one origin (or "*")' }),
+    // How long a browser may reuse a preflight answer (Access-Control-Max-Age, whole seconds).
+    maxAge: Duration('10m'),
+    // Request headers a page may send, beyond authorization, content-type, x-api-key, x-request-id.
+    allowHeaders: Type.Array(CorsHeaderName, { default: [] }),
+    // Response headers a page may read, beyond x-request-id, retry-after, ratelimit-* and Triton's
+    // inference-header-content-length.
+    exposeHeaders: Type.Array(CorsHeaderName, { default: [] }),
+    // Access-Control-Allow-Credentials: only for pages that fetch with `credentials: 'include'`.
+    credentials: Type.Boolean({ default: false })
+  }, { additionalProperties: false })),
   auth: Type.Object({
     apiKeys: Type.Array(ApiKeySchema, { default: [] }),
     // More keys from a file (a mounted Secret): re-read on SIGHUP and when it changes.

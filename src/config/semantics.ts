@@ -1,4 +1,4 @@
-/** The checks a JSON schema cannot express: URLs, uniqueness, groups and guard rules that must exist. */
+/** The checks a JSON schema cannot express: URLs, uniqueness, groups, guard rules that must exist, CORS origins. */
 import { guardsProblems } from '../guards/settings.js'
 import { optionalGroups } from '../profiles/index.js'
 import type { Config } from './schema.js'
@@ -48,6 +48,36 @@ function jwtProblems (config: Config): string[] {
   return problems
 }
 
+const CREDENTIALED_WILDCARD = 'cannot be used with cors.credentials: true (browsers read it as a header named "*"); list the headers'
+
+/** Browsers compare the Origin header byte for byte: an entry is kept only in the form they send. */
+function corsProblems (cors: NonNullable<Config['cors']>): string[] {
+  const problems: string[] = []
+  cors.origins.forEach((origin, i) => {
+    const at = `cors.origins[${i}]`
+    if (origin === '*') {
+      if (cors.origins.length > 1) problems.push(`${at}: "*" must be the only entry`)
+      else if (cors.credentials) problems.push('cors.origins: "*" cannot be used with cors.credentials: true (browsers refuse a wildcard on credentialed requests); list the origins')
+      return
+    }
+    if (origin === 'null') {
+      problems.push(`${at}: "null" is the origin of every sandboxed frame and file: page; it cannot be allowed`)
+      return
+    }
+    const url = httpUrl(origin)
+    if (typeof url === 'string') {
+      problems.push(`${at}: must be an http:// or https:// origin, e.g. https://app.example.com`)
+    } else if (url.origin !== origin) {
+      problems.push(`${at}: must be an origin as browsers send it, scheme://host[:port] without a path or trailing slash (${url.origin})`)
+    }
+  })
+  if (cors.credentials) {
+    if (cors.allowHeaders.includes('*')) problems.push(`cors.allowHeaders: "*" ${CREDENTIALED_WILDCARD}`)
+    if (cors.exposeHeaders.includes('*')) problems.push(`cors.exposeHeaders: "*" ${CREDENTIALED_WILDCARD}`)
+  }
+  return problems
+}
+
 export function semanticProblems (config: Config): string[] {
   const problems: string[] = []
   const names = new Set<string>()
@@ -75,6 +105,7 @@ export function semanticProblems (config: Config): string[] {
     digests.set(key.sha256, key.id)
   })
   problems.push(...jwtProblems(config))
+  if (config.cors !== undefined) problems.push(...corsProblems(config.cors))
   if (config.listen.host === config.metrics.host && config.listen.port === config.metrics.port && config.listen.port !== 0) {
     problems.push('metrics.port: must differ from listen.port (metrics never share the main listener)')
   }

@@ -216,6 +216,8 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
 ])
 
 function handle (ex: Exchange): void {
+  // vLLM's CORSMiddleware defaults (--allowed-origins '["*"]', no credentials): any Origin is allowed.
+  if (ex.req.headers.origin !== undefined) ex.res.setHeader('access-control-allow-origin', '*')
   if (!authorized(ex)) {
     ex.send(UNAUTHORIZED)
     return

@@ -2,15 +2,18 @@ import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
 
 type Headers = Record<string, string | string[] | undefined>
 
+// The gateway's `cors` is the only CORS policy: vLLM, for one, allows every origin by default.
+const UPSTREAM_CORS = 'access-control-'
+
 /**
- * The backend's response headers as the client gets them: hop-by-hop headers removed (in place; the
- * object is the gateway's own), everything else (Content-Type, Content-Encoding, Content-Length,
- * Inference-Header-Content-Length …) untouched.
+ * The backend's response headers as the client gets them: hop-by-hop and Access-Control-* headers
+ * removed (in place; the object is the gateway's own), everything else (Content-Type,
+ * Content-Encoding, Content-Length, Inference-Header-Content-Length …) untouched.
  */
 export function clientResponseHeaders (headers: Headers, requestId: string): Headers {
   const listed = connectionListed(headers['connection'])
   for (const name of Object.keys(headers)) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name) === true) delete headers[name]
+    if (HOP_BY_HOP.has(name) || listed?.has(name) === true || name.startsWith(UPSTREAM_CORS)) delete headers[name]
   }
   headers['x-request-id'] = requestId
   return headers

@@ -9,7 +9,8 @@ export interface GatewayState {
   draining: boolean
 }
 
-const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
+/** Answered by the gateway itself (src/health), without a credential. */
+export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
 /**
  * First hook of every request: opens its context, arranges for the end of the response (finished or

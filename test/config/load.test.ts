@@ -137,3 +137,51 @@ test('durations: milliseconds or a number with a unit', () => {
   assert.equal(durationMs('1.5 minutes'), 90_000)
   assert.equal(durationMs('2h'), 7_200_000)
 })
+
+test('cors: off when absent; the defaults when on', () => {
+  assert.equal(parseConfig(`upstreams: [${upstream}]`, 'test.yaml').cors, undefined)
+  const config = parseConfig(`upstreams: [${upstream}]\ncors: { origins: ["https://app.example.com"] }`, 'test.yaml')
+  assert.deepEqual(config.cors, { origins: ['https://app.example.com'], maxAge: '10m', allowHeaders: [], exposeHeaders: [], credentials: false })
+  const wildcard = parseConfig(`upstreams: [${upstream}]\ncors: { origins: ["*"], allowHeaders: ["*"], maxAge: 2h }`, 'test.yaml')
+  assert.deepEqual(wildcard.cors?.origins, ['*'])
+})
+
+// Each row one config error, named by its key path; a browser would never match a malformed origin.
+const CORS_PROBLEMS: ReadonlyArray<readonly [name: string, cors: string, problem: string]> = [
+  ['"*" with credentials', '{ origins: ["*"], credentials: true }',
+    'cors.origins: "*" cannot be used with cors.credentials: true (browsers refuse a wildcard on credentialed requests); list the origins'],
+  ['"*" allowHeaders with credentials', '{ origins: ["https://a.example"], allowHeaders: ["*"], credentials: true }',
+    'cors.allowHeaders: "*" cannot be used with cors.credentials: true (browsers read it as a header named "*"); list the headers'],
+  ['"*" exposeHeaders with credentials', '{ origins: ["https://a.example"], exposeHeaders: ["*"], credentials: true }',
+    'cors.exposeHeaders: "*" cannot be used with cors.credentials: true (browsers read it as a header named "*"); list the headers'],
+  ['"*" among other origins', '{ origins: ["https://a.example", "*"] }',
+    'cors.origins[1]: "*" must be the only entry'],
+  ['an origin with a path', '{ origins: ["https://a.example/app"] }',
+    'cors.origins[0]: must be an origin as browsers send it, scheme://host[:port] without a path or trailing slash (https://a.example)'],
+  ['a trailing slash', '{ origins: ["https://a.example/"] }',
+    'cors.origins[0]: must be an origin as browsers send it, scheme://host[:port] without a path or trailing slash (https://a.example)'],
+  ['upper case', '{ origins: ["https://App.Example"] }',
+    'cors.origins[0]: must be an origin as browsers send it, scheme://host[:port] without a path or trailing slash (https://app.example)'],
+  ['the default port', '{ origins: ["https://a.example:443"] }',
+    'cors.origins[0]: must be an origin as browsers send it, scheme://host[:port] without a path or trailing slash (https://a.example)'],
+  ['not a URL', '{ origins: ["app.example.com"] }',
+    'cors.origins[0]: must be an http:// or https:// origin, e.g. https://app.example.com'],
+  ['another scheme', '{ origins: ["ftp://a.example"] }',
+    'cors.origins[0]: must be an http:// or https:// origin, e.g. https://app.example.com'],
+  ['"null"', '{ origins: ["null"] }',
+    'cors.origins[0]: "null" is the origin of every sandboxed frame and file: page; it cannot be allowed'],
+  ['no origins', '{ origins: [] }', 'cors.origins: must list at least one origin (or "*")'],
+  ['a bad maxAge', '{ origins: ["https://a.example"], maxAge: soon }',
+    'cors.maxAge: must be a duration: milliseconds, or a number with a unit (ms, s, m, h)'],
+  ['an upper-case header name', '{ origins: ["https://a.example"], allowHeaders: ["X-Custom"] }',
+    'cors.allowHeaders[0]: must be a lower-case header name'],
+  ['an unknown key', '{ origins: ["https://a.example"], methods: [GET] }', 'cors.methods: unknown key']
+]
+
+test('cors: config errors', async (t) => {
+  for (const [name, cors, problem] of CORS_PROBLEMS) {
+    await t.test(name, () => {
+      assert.deepEqual(problems(`upstreams: [${upstream}]\ncors: ${cors}`), [problem])
+    })
+  }
+})
