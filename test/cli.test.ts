@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 
@@ -13,8 +13,10 @@ const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
 const execFileAsync = promisify(execFile)
 
 // A bound: a command that should exit but hangs is killed, and its code is then not 0, 1 or 2.
-async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string } = {}) {
-  const child = execFileAsync(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env }, timeout: 60_000 })
+async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, uid?: number | undefined } = {}) {
+  const child = execFileAsync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...options.env }, timeout: 60_000, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
+  })
   if (options.input !== undefined) child.child.stdin?.end(options.input)
   try {
     const { stdout, stderr } = await child
@@ -112,7 +114,11 @@ async function takenPort (t: TestContext): Promise<number> {
   return (server.address() as AddressInfo).port
 }
 
-const LISTEN_FAILURES: Array<{ name: string, listen: (taken: number) => string, line: (taken: number) => string }> = [
+// Root may bind any port: the permission case then runs the command as nobody.
+const NOBODY = 65_534
+const unprivileged = process.getuid?.() === 0 ? NOBODY : undefined
+
+const LISTEN_FAILURES: Array<{ name: string, listen: (taken: number) => string, line: (taken: number) => string, uid?: number | undefined }> = [
   {
     name: 'gateway port in use',
     listen: taken => `listen: { host: 127.0.0.1, port: ${taken} }\nmetrics: { port: 0 }`,
@@ -122,6 +128,12 @@ const LISTEN_FAILURES: Array<{ name: string, listen: (taken: number) => string, 
     name: 'metrics port in use',
     listen: taken => `listen: { host: 127.0.0.1, port: 0 }\nmetrics: { port: ${taken} }`,
     line: taken => `infergate: the metrics listener cannot listen on 127.0.0.1:${taken}: address in use (EADDRINUSE)\n`
+  },
+  {
+    name: 'privileged port, unprivileged user',
+    listen: () => 'listen: { host: 127.0.0.1, port: 80 }\nmetrics: { port: 0 }',
+    line: () => 'infergate: the gateway cannot listen on 127.0.0.1:80: permission denied (EACCES)\n',
+    uid: unprivileged
   },
   {
     // TEST-NET-1 (RFC 5737): an address no interface of this machine has.
@@ -150,7 +162,14 @@ test('serve cannot listen: exit 1 with one line naming the address and the cause
 upstreams: [{ name: llm, framework: vllm, url: "http://127.0.0.1:8000" }]
 auth: { apiKeys: [{ id: alice, sha256: "${sha256('k')}" }] }
 `)
-      const result = await cli(['serve', '--config', file])
+      if (row.uid !== undefined) {
+        if (Number(await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024')) <= 80) {
+          t.skip('this kernel lets every user bind port 80 (net.ipv4.ip_unprivileged_port_start)')
+          return
+        }
+        await chmod(dirname(file), 0o755)
+      }
+      const result = await cli(['serve', '--config', file], { uid: row.uid })
       assert.deepEqual({ code: result.code, stderr: result.stderr }, { code: 1, stderr: row.line(taken) })
     })
   }
