@@ -15,6 +15,8 @@ export const ConfigInvalidError = createError<'IG_ERR_CONFIG_INVALID', 1, [strin
   'IG_ERR_CONFIG_INVALID', 'invalid configuration:\n%s', 1)
 export const ConfigReadError = createError<'IG_ERR_CONFIG_READ', 1, [string, string]>(
   'IG_ERR_CONFIG_READ', 'cannot read config %s: %s', 1)
+export const ListenError = createError<'IG_ERR_LISTEN', 1, [string, string, string]>(
+  'IG_ERR_LISTEN', '%s cannot listen on %s: %s', 1, undefined, noStack)
 
 /** Request target and headers */
 export const PathNonCanonicalError = createError<'IG_ERR_PATH_NONCANONICAL', 400, [string]>(

@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { test } from 'node:test'
+import { dirname, join } from 'node:path'
+import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 
 const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
 const execFileAsync = promisify(execFile)
 
-async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string } = {}) {
-  const child = execFileAsync(process.execPath, [BIN, ...args], { env: { ...process.env, ...options.env } })
+// A bound: a command that should exit but hangs is killed, and its code is then not 0, 1 or 2.
+async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, uid?: number | undefined } = {}) {
+  const child = execFileAsync(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...options.env }, timeout: 60_000, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
+  })
   if (options.input !== undefined) child.child.stdin?.end(options.input)
   try {
     const { stdout, stderr } = await child
@@ -99,4 +104,73 @@ upstreams:
   assert.equal(missing.code, 1)
   assert.equal(missing.stderr, 'infergate: cannot read config /nonexistent/infergate.yaml: ENOENT\n')
   assert.equal((await cli(['serve'], { env: { INFERGATE_CONFIG: '' } })).code, 2)
+})
+
+/** A loopback port some other process holds, for as long as the test runs. */
+async function takenPort (t: TestContext): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.after(() => { server.close() })
+  return (server.address() as AddressInfo).port
+}
+
+// Root may bind any port: the permission case then runs the command as nobody.
+const NOBODY = 65_534
+const unprivileged = process.getuid?.() === 0 ? NOBODY : undefined
+
+const LISTEN_FAILURES: Array<{ name: string, listen: (taken: number) => string, line: (taken: number) => string, uid?: number | undefined }> = [
+  {
+    name: 'gateway port in use',
+    listen: taken => `listen: { host: 127.0.0.1, port: ${taken} }\nmetrics: { port: 0 }`,
+    line: taken => `infergate: the gateway cannot listen on 127.0.0.1:${taken}: address in use (EADDRINUSE)\n`
+  },
+  {
+    name: 'metrics port in use',
+    listen: taken => `listen: { host: 127.0.0.1, port: 0 }\nmetrics: { port: ${taken} }`,
+    line: taken => `infergate: the metrics listener cannot listen on 127.0.0.1:${taken}: address in use (EADDRINUSE)\n`
+  },
+  {
+    name: 'privileged port, unprivileged user',
+    listen: () => 'listen: { host: 127.0.0.1, port: 80 }\nmetrics: { port: 0 }',
+    line: () => 'infergate: the gateway cannot listen on 127.0.0.1:80: permission denied (EACCES)\n',
+    uid: unprivileged
+  },
+  {
+    // TEST-NET-1 (RFC 5737): an address no interface of this machine has.
+    name: 'listen host not on this machine',
+    listen: () => 'listen: { host: 192.0.2.1, port: 8080 }\nmetrics: { port: 0 }',
+    line: () => 'infergate: the gateway cannot listen on 192.0.2.1:8080: address not available on this machine (EADDRNOTAVAIL)\n'
+  },
+  {
+    // .invalid never resolves (RFC 2606).
+    name: 'listen host that does not resolve',
+    listen: () => 'listen: { host: no-such-host.invalid, port: 8080 }\nmetrics: { port: 0 }',
+    line: () => 'infergate: the gateway cannot listen on no-such-host.invalid:8080: host name does not resolve (ENOTFOUND)\n'
+  },
+  {
+    name: 'metrics host in IPv6 not on this machine',
+    listen: () => 'listen: { host: 127.0.0.1, port: 0 }\nmetrics: { host: "2001:db8::1", port: 9464, bearerToken: "a-token-of-16-chars" }',
+    line: () => 'infergate: the metrics listener cannot listen on [2001:db8::1]:9464: address not available on this machine (EADDRNOTAVAIL)\n'
+  }
+]
+
+test('serve cannot listen: exit 1 with one line naming the address and the cause, no stack, no hang', async (t) => {
+  for (const row of LISTEN_FAILURES) {
+    await t.test(row.name, async (t) => {
+      const taken = await takenPort(t)
+      const file = await configFile(`${row.listen(taken)}
+upstreams: [{ name: llm, framework: vllm, url: "http://127.0.0.1:8000" }]
+auth: { apiKeys: [{ id: alice, sha256: "${sha256('k')}" }] }
+`)
+      if (row.uid !== undefined) {
+        if (Number(await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8').catch(() => '1024')) <= 80) {
+          t.skip('this kernel lets every user bind port 80 (net.ipv4.ip_unprivileged_port_start)')
+          return
+        }
+        await chmod(dirname(file), 0o755)
+      }
+      const result = await cli(['serve', '--config', file], { uid: row.uid })
+      assert.deepEqual({ code: result.code, stderr: result.stderr }, { code: 1, stderr: row.line(taken) })
+    })
+  }
 })

@@ -6,7 +6,8 @@
 import { buildGateway, type Gateway } from '../app.js'
 import { durationMs } from '../config/duration.js'
 import type { Config } from '../config/schema.js'
-import { isLoopback, startMetricsServer } from '../observability/metrics-server.js'
+import { isLoopback, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
+import { listenFailure } from './listen-failure.js'
 
 export interface RunningGateway extends Gateway {
   /** http://host:port the gateway listens on. */
@@ -26,7 +27,15 @@ export async function startGateway (config: Config): Promise<RunningGateway> {
   if (!isLoopback(config.metrics.host) && config.metrics.bearerToken === undefined) {
     app.log.warn({ host: config.metrics.host }, 'the metrics listener is not on loopback and has no metrics.bearerToken: anyone who reaches it can scrape')
   }
-  const metricsServer = await startMetricsServer(config.metrics, gateway.metrics.registry)
+  // Whichever listener fails, what was built (pools, key-file watchers, Redis) is closed, so that the
+  // process exits with the error instead of lingering.
+  let metricsServer: MetricsServer
+  try {
+    metricsServer = await startMetricsServer(config.metrics, gateway.metrics.registry)
+  } catch (err) {
+    await app.close()
+    throw listenFailure('the metrics listener', config.metrics.host, config.metrics.port, err)
+  }
   app.addHook('onClose', () => metricsServer.close())
   app.log.info({ url: `${metricsServer.url}/metrics` }, 'metrics listening')
   let url: string
@@ -34,7 +43,7 @@ export async function startGateway (config: Config): Promise<RunningGateway> {
     url = await app.listen({ host: config.listen.host, port: config.listen.port })
   } catch (err) {
     await app.close()
-    throw err
+    throw listenFailure('the gateway', config.listen.host, config.listen.port, err)
   }
   const drainMs = durationMs(config.server.drainTimeout)
   let closing: Promise<void> | undefined

@@ -23,6 +23,7 @@ test('every example config in config/ loads', async () => {
   assert.ok(files.length >= 2)
   const env = {
     INFERGATE_DEMO_PORT: '0',
+    INFERGATE_DEMO_METRICS_PORT: '0',
     INFERGATE_DEMO_VLLM_URL: 'http://127.0.0.1:1',
     INFERGATE_DEMO_TRITON_URL: 'http://127.0.0.1:2',
     INFERGATE_DEMO_TORCHSERVE_URL: 'http://127.0.0.1:3',

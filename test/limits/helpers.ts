@@ -63,6 +63,8 @@ export async function startRedis (t: TestContext, port?: number): Promise<string
   await new Promise<void>((resolve, reject) => {
     let out = ''
     child.once('exit', code => reject(new Error(`redis-server exited with ${code}: ${out}`)))
+    // Absent, it is a failure naming what makes sure of it, not a crash of the whole file.
+    child.once('error', err => reject(new Error(`redis-server could not start (${(err as NodeJS.ErrnoException).code}): npm test installs it, see test/setup/services.ts`)))
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       if (out.includes('Ready to accept connections')) resolve()

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -12,14 +13,9 @@ import { auth, startStack } from '../helpers/stack.js'
 const OBSERVABILITY = new URL('../../deploy/observability/', import.meta.url)
 const run = promisify(execFile)
 
-/** Prometheus comes from Debian's package, which .ci/run installs; elsewhere its absence skips. */
-async function which (binary: string): Promise<string | undefined> {
-  try {
-    return (await run('sh', ['-c', `command -v ${binary}`])).stdout.trim()
-  } catch {
-    if (process.env['CI'] !== undefined) throw new Error(`${binary} is missing: .ci/run installs Debian's prometheus package`)
-    return undefined
-  }
+/** What a test says when a binary that `npm test` makes sure of (test/setup/services.ts) cannot start. */
+function cannotStart (binary: string, err: unknown): Error {
+  return new Error(`${binary} could not start (${(err as NodeJS.ErrnoException).code ?? String(err)}): npm test installs it, see test/setup/services.ts`)
 }
 
 async function freePort (): Promise<number> {
@@ -42,8 +38,6 @@ async function poll<T> (read: () => Promise<T | undefined>, what: string): Promi
 }
 
 async function startPrometheus (t: TestContext, target: string): Promise<string> {
-  const binary = await which('prometheus')
-  if (binary === undefined) return ''
   const dir = await mkdtemp(join(tmpdir(), 'infergate-prometheus-'))
   await writeFile(join(dir, 'prometheus.yml'), [
     'global: { scrape_interval: 1s, evaluation_interval: 1s }',
@@ -52,13 +46,14 @@ async function startPrometheus (t: TestContext, target: string): Promise<string>
     `  - { job_name: infergate, static_configs: [{ targets: ["${target}"] }] }`
   ].join('\n'))
   const port = await freePort()
-  const child = spawn(binary, [
+  const child = spawn('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'
   ], { stdio: 'ignore' })
   t.after(() => { child.kill('SIGKILL') })
   const url = `http://127.0.0.1:${port}`
-  await poll(async () => (await request(`${url}/-/ready`)).statusCode === 200 ? true : undefined, 'Prometheus to start')
+  const failed = once(child, 'error').then(([err]) => { throw cannotStart('prometheus', err) })
+  await Promise.race([failed, poll(async () => (await request(`${url}/-/ready`)).statusCode === 200 ? true : undefined, 'Prometheus to start')])
   return url
 }
 
@@ -70,10 +65,6 @@ async function query (prometheus: string, expr: string): Promise<{ status: strin
 test('a real Prometheus scrapes the gateway; PromQL sees the requests; every dashboard query runs', async (t) => {
   const stack = await startStack(t)
   const prometheus = await startPrometheus(t, new URL(stack.gateway.metricsUrl).host)
-  if (prometheus === '') {
-    t.skip('prometheus is not installed (Debian package prometheus)')
-    return
-  }
   for (let i = 0; i < 5; i++) {
     const response = await request(`${stack.url}/v1/models`, { headers: auth() })
     await response.body.dump()
@@ -96,11 +87,9 @@ test('a real Prometheus scrapes the gateway; PromQL sees the requests; every das
 })
 
 test('the alert rules pass promtool, and the dashboard and rules use only metrics infergate exports', async (t) => {
-  const promtool = await which('promtool')
-  if (promtool !== undefined) {
-    const { stdout } = await run(promtool, ['check', 'rules', new URL('alerts.yaml', OBSERVABILITY).pathname])
-    assert.match(stdout, /SUCCESS: 5 rules found/)
-  }
+  const { stdout } = await run('promtool', ['check', 'rules', new URL('alerts.yaml', OBSERVABILITY).pathname])
+    .catch((err: unknown) => { throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? cannotStart('promtool', err) : err })
+  assert.match(stdout, /SUCCESS: 5 rules found/)
   const stack = await startStack(t)
   const response = await request(`${stack.gateway.metricsUrl}/metrics`)
   const exported = new Set([...(await response.body.text()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].flatMap(([, name, type]) =>
