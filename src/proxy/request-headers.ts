@@ -1,7 +1,7 @@
 /**
  * The headers a backend receives: the client's, minus its credentials, hop-by-hop headers, anything
  * that would let it speak for the gateway or a proxy (src/proxy/client-headers.ts), names with `_`,
- * and those the guards strip (`dropped`); plus the request id, the client address
+ * and those the guards strip (`dropped`); plus the request id, the trace context, the client address
  * and the backend's own credential from config.
  * @module
  */
@@ -17,14 +17,14 @@ const NEVER_FORWARDED: ReadonlySet<string> = new Set([
   'authorization', 'x-api-key', 'proxy-authorization', 'cookie',
   // the backend gets its own Host; the body is re-framed with our Content-Length
   'host', 'content-length', 'expect',
-  // set by the gateway, never taken from the client
-  'x-request-id', ...CLIENT_PROXY_NAMES
+  // set by the gateway: the request id and the trace context are forwarded only once checked
+  'x-request-id', 'traceparent', 'tracestate', ...CLIENT_PROXY_NAMES
 ])
 
 /** `[name, value, …]` for undici; repeated client headers stay repeated. */
 export function upstreamRequestHeaders (
   raw: IncomingMessage, upstream: Upstream, requestId: string, contentLength: number | undefined,
-  traceparent: string | undefined, dropped: HeaderFilter | undefined
+  traceparent: string, tracestate: string | undefined, dropped: HeaderFilter | undefined
 ): string[] {
   const listed = connectionListed(raw.headers.connection)
   const rawHeaders = raw.rawHeaders
@@ -41,7 +41,8 @@ export function upstreamRequestHeaders (
   const address = raw.socket.remoteAddress
   if (address !== undefined) headers.push('x-forwarded-for', address)
   if (contentLength !== undefined) headers.push('content-length', String(contentLength))
-  if (traceparent !== undefined) headers.push('traceparent', traceparent)
+  headers.push('traceparent', traceparent)
+  if (tracestate !== undefined) headers.push('tracestate', tracestate)
   for (const value of upstream.extraHeaders) headers.push(value)
   return headers
 }
