@@ -67,12 +67,12 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart (controller: Controller, statusCode: number, upstreamHeaders: Headers): void {
-    // Interim responses (102, 103) stay between the gateway and the backend; the final one follows.
-    // A 101 (undici takes one without Upgrade headers as interim) would make the connection a tunnel.
+    // A 101 (undici passes on one without Upgrade headers as interim) would make the connection a tunnel.
     if (statusCode === 101) {
       controller.abort(new UpstreamUpgradeError(this.#upstreamName()))
       return
     }
+    // Other interim responses (102, 103) stay between the gateway and the backend; the final one follows.
     if (statusCode >= 100 && statusCode < 200) return
     // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
     if (statusCode < 100 || statusCode > 599) {
