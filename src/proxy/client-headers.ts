@@ -4,9 +4,8 @@
  * @module
  */
 
+/** One family of the README's "Security model" list. */
 interface Family {
-  /** Why the family is never taken from a client (README "Security model"). */
-  readonly why: string
   readonly names?: readonly string[]
   /** Every name that starts with one of these. */
   readonly prefixes?: readonly string[]
@@ -14,29 +13,29 @@ interface Family {
 
 /** Lower-case. Names with `_` are dropped besides (see `underscored`). */
 export const CLIENT_PROXY_HEADERS: readonly Family[] = [
+  // proxy headers: only the gateway sets them
   {
-    why: 'proxy headers: only the gateway sets them',
     names: ['forwarded'],
     prefixes: ['x-forwarded-']
   },
+  // client address claims, read by IP allowlists and logs
   {
-    why: 'client address claims, read by IP allowlists and logs',
     names: [
       'x-real-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-client-ip',
       'x-cluster-client-ip', 'client-ip', 'x-original-forwarded-for', 'x-proxyuser-ip', 'x-remote-ip',
       'x-remote-addr', 'x-originating-ip'
     ]
   },
+  // URL rewrites: the backend would route on a path the gateway never checked
   {
-    why: 'URL rewrites: the backend would route on a path the gateway never checked',
     names: ['x-original-url', 'x-original-uri', 'x-rewrite-url', 'x-original-host', 'x-host']
   },
+  // scheme claims
   {
-    why: 'scheme claims',
     names: ['x-scheme', 'x-url-scheme', 'front-end-https']
   },
+  // method overrides: the backend would run a method the gateway never checked
   {
-    why: 'method overrides: the backend would run a method the gateway never checked',
     names: ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']
   }
 ]
