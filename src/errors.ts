@@ -57,6 +57,9 @@ export const UpstreamTimeoutError = createError<'IG_ERR_UPSTREAM_TIMEOUT', 504, 
   'IG_ERR_UPSTREAM_TIMEOUT', 'upstream %s did not answer in time', 504, undefined, noStack)
 export const UpstreamBadResponseError = createError<'IG_ERR_UPSTREAM_BAD_RESPONSE', 502, [string]>(
   'IG_ERR_UPSTREAM_BAD_RESPONSE', 'upstream %s sent an invalid response', 502, undefined, noStack)
+// The gateway never asks for an upgrade: a 101 would turn the connection into a tunnel it cannot check.
+export const UpstreamUpgradeError = createError<'IG_ERR_UPSTREAM_UPGRADE', 502, [string]>(
+  'IG_ERR_UPSTREAM_UPGRADE', 'upstream %s switched protocols (101), which the gateway never asks for', 502, undefined, noStack)
 export const ShuttingDownError = createError<'IG_ERR_SHUTTING_DOWN', 503>(
   'IG_ERR_SHUTTING_DOWN', 'the gateway is shutting down', 503, undefined, noStack)
 

@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/schema.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
+import { headerKey } from '../proxy/client-headers.js'
 import { scrubbedBody, scrubs } from './error-scrub.js'
 import { planUpstream, type UpstreamPlan } from './plan.js'
 import { createRequestCheck } from './request-check.js'
@@ -16,7 +17,7 @@ type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 type Headers = Record<string, string | string[] | undefined>
 /** An upstream error body, read whole, as the client gets it. */
 export type ErrorScrubber = (body: Buffer) => Buffer
-/** True for a (lower-case) request header name that must not reach the upstream. */
+/** True for a request header name that must not reach the upstream. */
 export type HeaderFilter = (name: string) => boolean
 
 export interface Guards {
@@ -38,7 +39,9 @@ export function createGuards (config: Config, metrics: GatewayMetrics): Guards {
       if (query.length + json.length > 0) checksRequests = true
       if (headers.length === 0) continue
       byRoute.set(route, name => {
-        const armed = headers.find(({ rule, settings }) => rule.drops(name, settings))
+        // The name a backend may read: a rule naming x-vertex-ai-triton-redirect also drops X_Vertex_Ai_Triton_Redirect.
+        const key = headerKey(name)
+        const armed = headers.find(({ rule, settings }) => rule.drops(key, settings))
         if (armed !== undefined) metrics.guardRewrites.inc({ rule: armed.rule.id, action: 'strip' })
         return armed !== undefined
       })

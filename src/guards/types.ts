@@ -51,7 +51,7 @@ export interface QueryRule extends RuleBase {
   check (query: string, settings: RuleSettings): Outcome
 }
 
-/** Drops request headers on their way upstream; `name` is lower-case. */
+/** Drops request headers on their way upstream; `name` is lower-case with `_` as `-` (`headerKey`). */
 export interface HeaderRule extends RuleBase {
   readonly on: 'header'
   drops (name: string, settings: RuleSettings): boolean

@@ -19,7 +19,8 @@ const UPSTREAM_ERROR_KINDS: Readonly<Record<string, string>> = {
   IG_ERR_UPSTREAM_UNREACHABLE: 'unreachable',
   IG_ERR_UPSTREAM_UNRESOLVABLE: 'unresolvable',
   IG_ERR_UPSTREAM_TIMEOUT: 'timeout',
-  IG_ERR_UPSTREAM_BAD_RESPONSE: 'bad_response'
+  IG_ERR_UPSTREAM_BAD_RESPONSE: 'bad_response',
+  IG_ERR_UPSTREAM_UPGRADE: 'upgrade'
 }
 
 export function auditEventFor (code: string | undefined): string | undefined {

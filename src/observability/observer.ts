@@ -65,7 +65,8 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
     const event = auditEventFor(refusal)
     const entry = {
       reqId: request.id,
-      traceId: traceIdOf(request.headers['traceparent']) ?? context.traceId,
+      // The trace id sent upstream; for a request never forwarded, the client's, when valid.
+      traceId: context.traceId ?? traceIdOf(request.headers['traceparent']),
       method: request.method,
       path,
       route: context.match?.route.rule.path,

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Guards } from '../guards/index.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
-import { newTraceparent } from '../observability/trace.js'
+import { forwardedTracestate, forwardedTraceparent, newTraceparent } from '../observability/trace.js'
 import type { RequestContext } from '../server/request-context.js'
 import { createModelLister } from './model-list.js'
 import { UpstreamRelay } from './relay.js'
@@ -31,8 +31,12 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
       ? undefined
       : Buffer.isBuffer(body) ? body.length : Number(raw.headers['content-length'])
     context.bytesIn = contentLength ?? 0
-    const traceparent = raw.headers['traceparent'] === undefined ? newTraceparent() : undefined
-    if (traceparent !== undefined) context.traceId = traceparent.slice(3, 35)
+    // A missing or invalid traceparent starts the gateway's own trace, and the client's tracestate
+    // belongs to no trace then.
+    const clientTrace = forwardedTraceparent(raw.headers['traceparent'])
+    const traceparent = clientTrace ?? newTraceparent()
+    const tracestate = clientTrace === undefined ? undefined : forwardedTracestate(raw.headers['tracestate'])
+    context.traceId = traceparent.slice(3, 35)
     const series = metrics.seriesFor(upstream.name, match.route.rule.id)
     const relay = context.relay = new UpstreamRelay(context, series, guards)
     // Nothing reads the parsed body past here, and a stream holds its context for minutes: a long
@@ -43,7 +47,7 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
     upstream.pool.dispatch({
       method: raw.method as string,
       path: raw.url as string,
-      headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength, traceparent, guards.headerFilter(upstream.name, match.route.rule.id)),
+      headers: upstreamRequestHeaders(raw, upstream, request.id, contentLength, traceparent, tracestate, guards.headerFilter(upstream.name, match.route.rule.id)),
       body: body ?? null
     }, relay)
   }

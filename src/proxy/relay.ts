@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { Dispatcher } from 'undici'
-import { UpstreamBadResponseError } from '../errors.js'
+import { UpstreamBadResponseError, UpstreamUpgradeError } from '../errors.js'
 import type { ErrorScrubber, Guards } from '../guards/index.js'
 import { streamReportsUsage } from '../limits/include-usage.js'
 import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
@@ -67,6 +67,18 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart (controller: Controller, statusCode: number, upstreamHeaders: Headers): void {
+    // A 101 (undici passes on one without Upgrade headers as interim) would make the connection a tunnel.
+    if (statusCode === 101) {
+      controller.abort(new UpstreamUpgradeError(this.#upstreamName()))
+      return
+    }
+    // Other interim responses (102, 103) stay between the gateway and the backend; the final one follows.
+    if (statusCode >= 100 && statusCode < 200) return
+    // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
+    if (statusCode < 100 || statusCode > 599) {
+      controller.abort(new UpstreamBadResponseError(this.#upstreamName()))
+      return
+    }
     const context = this.#context
     context.upstreamHeadersAt = performance.now()
     // The controller lives as long as the stream, and so would its copy of the raw headers.
@@ -77,11 +89,6 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       this.#series.inFlightStreams.inc()
       if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
       this.#keepUsage = this.#streamKeepsUsage
-    }
-    // fastify answers 1xx-5xx only; anything else is not HTTP a client can rely on.
-    if (statusCode < 200 || statusCode > 599) {
-      controller.abort(new UpstreamBadResponseError(this.#upstreamName()))
-      return
     }
     const scrub = this.#guards.errorScrubber(this.#upstreamName(), statusCode, headers)
     if (scrub !== undefined) {
@@ -142,10 +149,12 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       context.reply.raw.destroy()
       return
     }
-    if (!(err instanceof UpstreamBadResponseError)) {
+    // The relay's own aborts carry the error the client gets.
+    const own = err instanceof UpstreamBadResponseError || err instanceof UpstreamUpgradeError
+    if (!own) {
       context.request.log.warn({ reqId: context.request.id, upstream: this.#upstreamName(), code: (err as { code?: string }).code }, 'upstream request failed')
     }
-    context.reply.send(err instanceof UpstreamBadResponseError ? err : upstreamError(err, this.#upstreamName()))
+    context.reply.send(own ? err : upstreamError(err, this.#upstreamName()))
   }
 
   #filtered (chunk: Buffer, filter: UsageChunkFilter): Buffer | undefined {

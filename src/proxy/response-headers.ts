@@ -2,18 +2,26 @@ import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
 
 type Headers = Record<string, string | string[] | undefined>
 
+const NEVER_RELAYED: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP,
+  // the backend's software and version: the client talks to the gateway, which names none
+  'server',
+  // a challenge and its answer for the proxy hop next to the backend, never the client's (RFC 9110 11.7)
+  'proxy-authenticate', 'proxy-authentication-info'
+])
 // The gateway's `cors` is the only CORS policy: vLLM, for one, allows every origin by default.
 const UPSTREAM_CORS = 'access-control-'
 
 /**
- * The backend's response headers as the client gets them: hop-by-hop and Access-Control-* headers
- * removed (in place; the object is the gateway's own), everything else (Content-Type,
- * Content-Encoding, Content-Length, Inference-Header-Content-Length …) untouched.
+ * The backend's response headers as the client gets them: hop-by-hop headers, `Server`, the
+ * proxy-authentication headers and Access-Control-* removed (in place; the object is the gateway's
+ * own), everything else (Content-Type, Content-Encoding, Content-Length,
+ * Inference-Header-Content-Length …) untouched.
  */
 export function clientResponseHeaders (headers: Headers, requestId: string): Headers {
   const listed = connectionListed(headers['connection'])
   for (const name of Object.keys(headers)) {
-    if (HOP_BY_HOP.has(name) || listed?.has(name) === true || name.startsWith(UPSTREAM_CORS)) delete headers[name]
+    if (NEVER_RELAYED.has(name) || listed?.has(name) === true || name.startsWith(UPSTREAM_CORS)) delete headers[name]
   }
   headers['x-request-id'] = requestId
   return headers

@@ -1,6 +1,7 @@
 /** Transport failures before a response started, as the JSON error the client gets. */
 import {
-  UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnreachableError, UpstreamUnresolvableError
+  UpstreamBadResponseError, UpstreamTimeoutError, UpstreamUnreachableError, UpstreamUnresolvableError,
+  UpstreamUpgradeError
 } from '../errors.js'
 
 type ErrorFactory = (upstream: string) => Error
@@ -20,8 +21,17 @@ const BY_CODE: Readonly<Record<string, ErrorFactory>> = {
   ETIMEDOUT: name => new UpstreamTimeoutError(name)
 }
 
+// undici destroys the socket of a response it will not take with a SocketError, the code of a reset
+// too; the message tells which: a 101 (with Upgrade) to a request that asked for none, a 100 to one
+// without Expect.
+const SOCKET_ERRORS_BY_MESSAGE: ReadonlyMap<unknown, ErrorFactory> = new Map<string, ErrorFactory>([
+  ['bad upgrade', name => new UpstreamUpgradeError(name)],
+  ['bad response', name => new UpstreamBadResponseError(name)]
+])
+
 export function upstreamError (err: unknown, upstream: string): Error {
-  const code = (err as { code?: unknown }).code
-  const factory = typeof code === 'string' ? BY_CODE[code] : undefined
+  const { code, message } = err as { code?: unknown, message?: unknown }
+  const factory = (code === 'UND_ERR_SOCKET' ? SOCKET_ERRORS_BY_MESSAGE.get(message) : undefined) ??
+    (typeof code === 'string' ? BY_CODE[code] : undefined)
   return factory === undefined ? new UpstreamBadResponseError(upstream) : factory(upstream)
 }

@@ -8,6 +8,7 @@ import { durationMs } from '../config/duration.js'
 import type { Config, UpstreamConfig } from '../config/schema.js'
 import { profiles } from '../profiles/index.js'
 import type { Profile } from '../profiles/types.js'
+import { headerKey } from './client-headers.js'
 import { compileModelPatterns, type ModelMatcher } from '../routing/model-patterns.js'
 
 export interface Upstream {
@@ -20,7 +21,7 @@ export interface Upstream {
   readonly bodyBytes: number
   /** `[name, value, …]` appended to every forwarded request (config `headers`). */
   readonly extraHeaders: readonly string[]
-  /** Client headers of these names are dropped: the configured value wins. */
+  /** Client headers of these names (as `headerKey` gives them) are dropped: the configured value wins. */
   readonly configuredHeaderNames: ReadonlySet<string>
 }
 
@@ -43,6 +44,6 @@ export function createUpstream (config: UpstreamConfig, limits: Config['limits']
     servesModel: compileModelPatterns(config.models),
     bodyBytes: config.limits.bodyBytes ?? limits.bodyBytes,
     extraHeaders: headerEntries.flat(),
-    configuredHeaderNames: new Set(headerEntries.map(([name]) => name))
+    configuredHeaderNames: new Set(headerEntries.map(([name]) => headerKey(name)))
   }
 }

@@ -48,7 +48,7 @@ export class RequestContext {
   streamed = false
   /** Set when the upstream failed after its response started. */
   upstreamFailure: string | undefined = undefined
-  /** The trace id the gateway started, when the client sent no `traceparent`. */
+  /** The trace id forwarded upstream: the client's valid `traceparent`'s, or one the gateway started. */
   traceId: string | undefined = undefined
   /** The last chunks of a vLLM response, where its `usage` is. */
   tail: Buffer[] | undefined = undefined

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { test } from 'node:test'
 import { request } from 'undici'
+import { createGuards } from '../../src/guards/index.js'
+import { GatewayMetrics } from '../../src/observability/metrics.js'
 import { auth, startStack, type Stack } from '../helpers/stack.js'
 import { assertRefused } from './helpers.js'
 
@@ -106,4 +108,26 @@ test('Triton redirect and restricted-protocol headers are stripped; rules switch
   const tooMany = { ...fp32Header(8), outputs: [{ name: 'A' }, { name: 'B' }, { name: 'C' }] }
   const refused = await sendBinary(stack, tooMany, Buffer.alloc(8))
   assertRefused({ status: refused.status, body: refused.body.toString() }, 'triton-tensor-count', stack.triton, /3 outputs, more than 2/)
+})
+
+// WSGI-style servers read `_` as `-`: the rule compares the name a backend would read. (The forwarder
+// drops every `_` name before the guards are asked; the guard must not depend on it.)
+test('the Triton header rule matches names with "_" for "-" and any case', async (t) => {
+  const stack = await startStack(t)
+  const metrics = new GatewayMetrics(stack.config, 'test')
+  const dropped = createGuards(stack.config, metrics).headerFilter('triton', 'infer')
+  assert.ok(dropped !== undefined)
+  const rows: ReadonlyArray<readonly [string, boolean]> = [
+    ['X_Vertex_Ai_Triton_Redirect', true],
+    ['x-vertex-ai_triton-redirect', true],
+    ['X-Vertex-Ai-Triton-Redirect', true],
+    ['Triton_Grpc_Protocol_Admin_Key', true],
+    ['x-vertex-ai-triton-redirected', false],
+    ['x_kept', false]
+  ]
+  for (const [name, drops] of rows) {
+    await t.test(name, () => { assert.equal(dropped(name), drops) })
+  }
+  const stripped = await metrics.guardRewrites.get()
+  assert.equal(stripped.values.find(({ labels }) => labels['rule'] === 'triton-headers')?.value, 4)
 })

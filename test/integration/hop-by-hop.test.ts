@@ -7,7 +7,7 @@ import { startGateway } from '../../src/server/serve.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
 
-test('hop-by-hop headers stop at the gateway in both directions; the upstream gets its own Host', async (t) => {
+test('hop-by-hop headers stop at the gateway in both directions, and the upstream\'s Server and Proxy-Authenticate at the client; the upstream gets its own Host', async (t) => {
   let seen: IncomingHttpHeaders | undefined
   const upstream = createServer((req, res) => {
     seen = req.headers
@@ -17,6 +17,10 @@ test('hop-by-hop headers stop at the gateway in both directions; the upstream ge
       'keep-alive': 'timeout=5',
       'x-upstream-private': 'internal',
       'proxy-connection': 'keep-alive',
+      // The backend's software and version, and a challenge for a proxy hop that is not the client's.
+      server: 'uvicorn/0.30.1',
+      'proxy-authenticate': 'Basic realm="internal"',
+      'proxy-authentication-info': 'nextnonce="abc"',
       'x-kept': 'yes'
     })
     res.end('{}')
@@ -54,6 +58,7 @@ test('hop-by-hop headers stop at the gateway in both directions; the upstream ge
   assert.ok(!head.includes('x-upstream-private'))
   assert.ok(!head.includes('proxy-connection'))
   assert.ok(!head.includes('timeout=5'))
+  for (const name of ['server:', 'proxy-authenticate:', 'proxy-authentication-info:', 'uvicorn']) assert.ok(!head.includes(name), name)
   assert.ok(head.includes('x-kept: yes'))
 
   // undici as a client sees the same.

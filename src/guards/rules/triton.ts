@@ -87,7 +87,7 @@ export const tritonRules: ReadonlyArray<JsonRule | HeaderRule> = [
     frameworks: framework,
     routes: 'all',
     advisory: 'CVE-2025-23319 chain (Vertex AI redirect, restricted-API headers)',
-    summary: 'strips `X-Vertex-Ai-Triton-Redirect` (reaches the shared-memory API) and `triton-grpc-protocol-*` request headers',
+    summary: 'strips `X-Vertex-Ai-Triton-Redirect` (reaches the shared-memory API) and `triton-grpc-protocol-*` request headers (any case, `_` read as `-`)',
     on: 'header',
     actions: ['strip'],
     options: {},
