@@ -51,6 +51,7 @@ const CASES: ReadonlyArray<readonly [string, string, Expect]> = [
   ['HTTP/0.9 request line', raw('GET', '/v1/models', { version: 'HTTP/0.9' }), FRAMING(/HTTP\/0\.9/)],
   ['HTTP/1.2 request line', raw('GET', '/v1/models', { version: 'HTTP/1.2' }), FRAMING_OR_PARSER(/./)],
   ['HTTP/3.0 request line', raw('GET', '/v1/models', { version: 'HTTP/3.0' }), FRAMING_OR_PARSER(/./)],
+  ['HTTP/2 prior-knowledge preface', 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', FRAMING_OR_PARSER(/./)],
   ['request line without a version', 'GET /v1/models\r\n\r\n', FRAMING_OR_PARSER(/./)],
   // Transfer-Encoding: a lone chunked, on HTTP/1.1 only
   ['Transfer-Encoding: chunked on HTTP/1.0',
