@@ -10,7 +10,8 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { parseConfig } from '../../src/config/load.js'
-import { auth, KEYS, startStack, type Stack } from '../helpers/stack.js'
+import { startServeProcess } from '../helpers/serve-process.js'
+import { auth, KEYS, startEmulators, startStack, stackConfig, type Stack } from '../helpers/stack.js'
 
 interface Outcome {
   /** Seconds from the first byte sent to the socket's close. */
@@ -123,6 +124,23 @@ test('a body trickled to a streaming route is cut by requestTimeout and the upst
   assert.equal(stack.torchserve.received.length, 1)
   await assertNoCompleteRequest(stack)
   assert.equal(await refusals(stack, 'IG_ERR_REQUEST_TIMEOUT'), 1)
+})
+
+test('a timed-out upload is logged as a 408 refusal with its audit event, and the gateway keeps serving', async (t) => {
+  const emulators = await startEmulators(t)
+  const config = { ...stackConfig(emulators), logging: { level: 'info', bodies: false, bodyBytes: 4096 } }
+  const gateway = await startServeProcess(t, { ...config, server: { ...config.server, headersTimeout: '1s', requestTimeout: '2s' } })
+  const outcome = await trickle(gateway.url, head('POST', '/predictions/demo-model', ['Content-Length: 100']), 'x'.repeat(100))
+  assertTimedOut(outcome)
+  const [audit] = await gateway.linesMatching(line => line.includes('"event":"request.refused"'))
+  const entry = JSON.parse(audit as string) as Record<string, unknown>
+  assert.equal(entry['reason'], 'IG_ERR_REQUEST_TIMEOUT')
+  assert.equal(entry['path'], '/predictions/demo-model')
+  const [access] = await gateway.linesMatching(line => line.includes('"msg":"request"'))
+  assert.equal((JSON.parse(access as string) as Record<string, unknown>)['status'], 408)
+  const response = await request(`${gateway.url}/v1/models`, { headers: auth() })
+  assert.equal(response.statusCode, 200)
+  await response.body.text()
 })
 
 test('a body trickled to a JSON route is cut by requestTimeout before anything is forwarded', async (t) => {
