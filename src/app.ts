@@ -20,11 +20,13 @@ import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
 import { createCors } from './server/cors.js'
+import { limitConnectionsPerClient } from './server/connection-limit.js'
 import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
 import { createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
+import { checkingIntervalMs, createSocketErrorHandler } from './server/request-timeout.js'
 import { VERSION } from './version.js'
 
 export interface Gateway {
@@ -44,6 +46,8 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
   const logDestination = new LogDestination()
+  const headersTimeout = durationMs(config.server.headersTimeout)
+  const requestTimeout = durationMs(config.server.requestTimeout)
 
   const app = Fastify({
     logger: loggerOptions(config.logging.level, logDestination),
@@ -60,16 +64,24 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     // (request-body.ts) enforces each upstream's limit itself.
     bodyLimit: config.limits.bodyBytes,
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
-    requestTimeout: durationMs(config.server.requestTimeout),
-    http: { maxHeaderSize: config.limits.headerBytes },
+    requestTimeout,
+    // Slow clients (src/server/request-timeout.ts): both bounds checked often enough to be precise.
+    http: {
+      maxHeaderSize: config.limits.headerBytes,
+      headersTimeout,
+      requestTimeout,
+      connectionsCheckingInterval: checkingIntervalMs(headersTimeout, requestTimeout)
+    },
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
-    clientErrorHandler: createClientErrorHandler(metrics),
+    clientErrorHandler: createSocketErrorHandler(metrics, createClientErrorHandler(metrics)),
     // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
     frameworkErrors: (error, request, reply) => {
       metrics.refusals.labels('IG_ERR_PATH_NONCANONICAL').inc()
       errorHandler(error, request, reply)
     }
   })
+  const maxPerClient = config.server.maxConnectionsPerClient
+  if (maxPerClient !== undefined) limitConnectionsPerClient(app.server, maxPerClient, metrics)
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)

@@ -29,6 +29,11 @@ export const BodyInvalidError = createError<'IG_ERR_BODY_INVALID', 400, [string]
   'IG_ERR_BODY_INVALID', 'request body is invalid: %s', 400, undefined, noStack)
 export const BodyTooLargeError = createError<'IG_ERR_BODY_TOO_LARGE', 413, [number]>(
   'IG_ERR_BODY_TOO_LARGE', 'request body exceeds %d bytes', 413, undefined, noStack)
+export const FramingInvalidError = createError<'IG_ERR_FRAMING', 400, [string]>(
+  'IG_ERR_FRAMING', 'request framing is refused: %s', 400, undefined, noStack)
+// Answered from the socket when node's headersTimeout/requestTimeout fires, or through the reply.
+export const RequestTimeoutError = createError<'IG_ERR_REQUEST_TIMEOUT', 408>(
+  'IG_ERR_REQUEST_TIMEOUT', 'the request was not received in time', 408, undefined, noStack)
 export const MediaTypeUnsupportedError = createError<'IG_ERR_MEDIA_TYPE', 415, [string]>(
   'IG_ERR_MEDIA_TYPE', 'this route takes application/json, not %s', 415, undefined, noStack)
 

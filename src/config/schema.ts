@@ -135,8 +135,13 @@ export const ConfigSchema = Type.Object({
     drainTimeout: Duration('30s'),
     // Idle keep-alive connections from clients are closed after this.
     keepAliveTimeout: Duration('72s'),
-    // Longest time a client may take to send a whole request (headers and body); slow-loris bound.
-    requestTimeout: Duration('5m')
+    // Longest time a client may take to send its request line and headers (408 after it).
+    headersTimeout: Duration('10s'),
+    // Longest time a client may take to send a whole request (headers and body), from its first
+    // byte; slow-loris bound (408 after it, the upstream exchange aborted). 0: no bound.
+    requestTimeout: Duration('5m'),
+    // Open connections per client address; more are closed as they are accepted. Absent: no limit.
+    maxConnectionsPerClient: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 }))
   }, { additionalProperties: false, default: {} }),
   logging: Type.Object({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),

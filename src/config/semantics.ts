@@ -1,6 +1,7 @@
 /** The checks a JSON schema cannot express: URLs, uniqueness, groups, guard rules that must exist, CORS origins. */
 import { guardsProblems } from '../guards/settings.js'
 import { optionalGroups } from '../profiles/index.js'
+import { durationMs } from './duration.js'
 import type { Config } from './schema.js'
 
 function httpUrl (value: string): URL | string {
@@ -106,6 +107,10 @@ export function semanticProblems (config: Config): string[] {
   })
   problems.push(...jwtProblems(config))
   if (config.cors !== undefined) problems.push(...corsProblems(config.cors))
+  const requestTimeout = durationMs(config.server.requestTimeout)
+  if (requestTimeout > 0 && durationMs(config.server.headersTimeout) > requestTimeout) {
+    problems.push('server.headersTimeout: must not exceed server.requestTimeout (the headers are part of the request)')
+  }
   if (config.listen.host === config.metrics.host && config.listen.port === config.metrics.port && config.listen.port !== 0) {
     problems.push('metrics.port: must differ from listen.port (metrics never share the main listener)')
   }

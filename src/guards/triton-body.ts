@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import { BodyInvalidError, GuardUncheckableError } from '../errors.js'
+import { bodyCoding } from '../policy/framing.js'
 import { readBytes } from '../proxy/request-body.js'
 import { parseJsonObject } from '../proxy/json-object.js'
 
@@ -49,8 +50,8 @@ function parseHeader (bytes: Buffer): Record<string, unknown> {
  * bytes read, or the replaying stream).
  */
 export async function readInferJson (request: FastifyRequest, bodyLimit: number): Promise<{ json: Record<string, unknown>, bytes: number }> {
-  const encoding = request.headers['content-encoding']
-  if (encoding !== undefined && encoding !== 'identity') throw new GuardUncheckableError(`Content-Encoding ${encoding.slice(0, 32)}`)
+  const coding = bodyCoding(request.headers['content-encoding'])
+  if (coding !== undefined) throw new GuardUncheckableError(`Content-Encoding ${coding}`)
   const body = request.body as Buffer | Readable | undefined
   const declared = request.headers[HEADER_LENGTH]
   if (Array.isArray(declared)) throw new BodyInvalidError(`${HEADER_LENGTH} is given twice`)

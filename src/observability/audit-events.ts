@@ -7,6 +7,8 @@ const AUDIT_EVENTS: Readonly<Record<string, string>> = {
   IG_ERR_PATH_NONCANONICAL: 'request.refused',
   IG_ERR_HOST_INVALID: 'request.refused',
   IG_ERR_ORIGIN_NOT_ALLOWED: 'cors.refused',
+  IG_ERR_FRAMING: 'request.refused',
+  IG_ERR_REQUEST_TIMEOUT: 'request.refused',
   IG_ERR_RATE_LIMITED: 'rate.limited',
   IG_ERR_CONCURRENCY_LIMITED: 'rate.limited',
   IG_ERR_TOKEN_LIMITED: 'rate.limited',

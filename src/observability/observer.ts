@@ -99,7 +99,8 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
         method: request.method,
         path,
         model: context.model,
-        remoteAddress: request.raw.socket.remoteAddress
+        // node detaches a request cut mid-body (a timed-out upload) from its socket before this runs.
+        remoteAddress: (request.raw.socket as typeof request.raw.socket | null)?.remoteAddress
       }, 'audit')
     }
   }

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
+import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from './json-object.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
 
@@ -97,6 +98,11 @@ export function createBodyParser () {
     }
     if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
       done(new MediaTypeUnsupportedError(request.headers['content-type'] ?? 'a body without Content-Type'))
+      return
+    }
+    const coding = source.from === 'body' ? bodyCoding(request.headers['content-encoding']) : undefined
+    if (coding !== undefined) {
+      done(new MediaTypeUnsupportedError(`a body with Content-Encoding ${coding}; send it uncompressed`))
       return
     }
     if (source.from !== 'body' && declared !== undefined) {
