@@ -14,7 +14,7 @@ import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
 import { keepTail, tokenUsage } from '../observability/usage.js'
 import type { RequestContext } from '../server/request-context.js'
-import { clientResponseHeaders } from './response-headers.js'
+import { clientResponseHeaders, withGatewayHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
 
 type Controller = Dispatcher.DispatchController
@@ -99,11 +99,8 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       return
     }
     const response = context.reply.raw
-    // Headers hooks set on the reply (RateLimit-*) are the gateway's own word: they win.
-    const own = context.reply.getHeaders()
-    for (const name in own) headers[name] = own[name] as string | string[]
     try {
-      response.writeHead(statusCode, headers)
+      response.writeHead(statusCode, withGatewayHeaders(headers, context.reply.getHeaders()))
     } catch {
       // A header value node will not write (upstream bytes it parsed leniently).
       controller.abort(new UpstreamBadResponseError(this.#upstreamName()))
@@ -132,7 +129,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     const context = this.#context
     if (this.#held !== undefined) {
       const body = (this.#scrub as ErrorScrubber)(this.#held.length === 1 ? this.#held[0] as Buffer : Buffer.concat(this.#held))
-      context.reply.code(this.#status).headers(this.#headers as Headers).header('content-length', body.length).send(body)
+      context.reply.code(this.#status).headers(withGatewayHeaders(this.#headers as Headers, context.reply.getHeaders())).header('content-length', body.length).send(body)
       return
     }
     const rest = this.#filter?.flush()

@@ -26,3 +26,16 @@ export function clientResponseHeaders (headers: Headers, requestId: string): Hea
   headers['x-request-id'] = requestId
   return headers
 }
+
+/**
+ * `headers` with the ones the gateway set on the reply (RateLimit-*, CORS) over them: the gateway's
+ * own word wins, except `Vary`, which lists what both responses depend on.
+ */
+export function withGatewayHeaders (headers: Headers, own: Record<string, string | number | string[] | undefined>): Headers {
+  for (const name in own) {
+    const value = own[name] as string | string[]
+    const upstream = headers[name]
+    headers[name] = name === 'vary' && upstream !== undefined ? `${String(upstream)}, ${String(value)}` : value
+  }
+  return headers
+}

@@ -4,9 +4,11 @@
  * included), none at all for any other origin, and no Access-Control-* header of an upstream's own.
  */
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
 import { test } from 'node:test'
 import { Client, request } from 'undici'
 import type { IncomingHttpHeaders } from 'undici/types/header.js'
+import { listen } from '../helpers/listen.js'
 import { auth, startStack, type Stack } from '../helpers/stack.js'
 
 const APP = 'https://app.example.com'
@@ -285,5 +287,25 @@ test('an upstream\'s own Access-Control-* headers never reach the client (vLLM a
       assert.equal(response.statusCode, 200)
       assert.equal(response.headers['access-control-allow-origin'], acao)
     })
+  }
+})
+
+test('an upstream Vary is kept and the gateway adds Origin to it, streamed or scrubbed', async (t) => {
+  const upstream = await listen(t, createServer((req, res) => {
+    req.resume()
+    const status = req.url === '/v1/embeddings' ? 500 : 200
+    res.writeHead(status, { 'content-type': 'application/json', vary: 'Accept-Encoding' })
+    res.end(JSON.stringify(status === 200 ? { id: 'x' } : { error: { message: 'boom' } }))
+  }))
+  const stack = await startStack(t, { upstreams: { vllm: { url: upstream } }, config: { cors: CORS } })
+  for (const route of ['/v1/chat/completions', '/v1/embeddings']) {
+    const response = await request(`${stack.url}${route}`, {
+      method: 'POST',
+      headers: { ...auth(), ...json, origin: APP },
+      body: JSON.stringify({ model: 'demo-llm', input: 'hi', messages: [] })
+    })
+    await response.body.dump()
+    assert.equal(response.headers['vary'], 'Accept-Encoding, Origin', route)
+    assert.equal(response.headers['access-control-allow-origin'], APP, route)
   }
 })
