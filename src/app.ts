@@ -7,23 +7,27 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createIdentities } from './auth/identities.js'
 import { durationMs } from './config/duration.js'
 import type { Config } from './config/schema.js'
-import { RouteNotAllowedError } from './errors.js'
+import { RouteNotAllowedError, shown } from './errors.js'
 import { createGuards } from './guards/index.js'
 import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
 import { GatewayMetrics } from './observability/metrics.js'
-import { createObserver } from './observability/observer.js'
+import { createConnectionObserver, createObserver } from './observability/observer.js'
+import { RepeatLimiter } from './observability/repeat-limiter.js'
 import { createLimits } from './limits/hooks.js'
 import { createForwarder } from './proxy/forward.js'
 import { createBodyParser } from './proxy/request-body.js'
 import { createUpstream, type Upstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
-import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
+import { createClientErrorHandler, createErrorHandler } from './server/error-handler.js'
+import { handleExpect } from './server/expect-continue.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
-import { createRequestGuard, type GatewayState } from './server/request-guard.js'
+import { OpenRequests } from './server/open-requests.js'
+import { createContextOpener, createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
+import { pathLength } from './policy/request-target.js'
 import { VERSION } from './version.js'
 
 export interface Gateway {
@@ -36,6 +40,8 @@ export interface Gateway {
 }
 
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+// Log lines a second for each kind of refusal made without a request (parser) or of client fault.
+const REPEATED_LINES_PER_SECOND = 10
 
 export async function buildGateway (config: Config): Promise<Gateway> {
   const state: GatewayState = { draining: false }
@@ -43,6 +49,9 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const table = new RouteTable(upstreams)
   const metrics = new GatewayMetrics(config, VERSION)
   const logDestination = new LogDestination()
+  const openRequests = new OpenRequests()
+  const repeats = new RepeatLimiter(REPEATED_LINES_PER_SECOND)
+  const errorHandler = createErrorHandler(repeats)
 
   const app = Fastify({
     logger: loggerOptions(config.logging.level, logDestination),
@@ -58,23 +67,29 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     bodyLimit: config.limits.bodyBytes,
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
     requestTimeout: durationMs(config.server.requestTimeout),
-    http: { maxHeaderSize: config.limits.headerBytes },
+    // A missing Host is refused by the request guard, in infergate's error shape.
+    http: { maxHeaderSize: config.limits.headerBytes, requireHostHeader: false },
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
-    clientErrorHandler: createClientErrorHandler(metrics),
-    // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
+    // Both are created below, once the logger exists; no request arrives before.
+    clientErrorHandler: (err, socket) => { refuseConnection(err, socket) },
+    // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook:
+    // they get their context here, and so their access line, audit event and x-request-id.
     frameworkErrors: (error, request, reply) => {
-      metrics.refusals.labels('IG_ERR_PATH_NONCANONICAL').inc()
+      openContext(request, reply)
       errorHandler(error, request, reply)
     }
   })
+  handleExpect(app.server)
+  const openContext = createContextOpener(createObserver(metrics, app.log, config.logging), openRequests)
+  const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log, repeats))
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, createObserver(metrics, app.log, config.logging)))
+  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openContext))
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string
-    throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)
+    throw new RouteNotAllowedError(request.method, shown(target.slice(0, pathLength(target))))
   })
 
   registerHealthRoutes(app, new Readiness(upstreams, result => metrics.upstreamUp.set({ upstream: result.name }, result.ready ? 1 : 0)), state)

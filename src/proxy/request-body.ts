@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { parseJsonObject } from './json-object.js'
-import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
+import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
+import { sendContinue } from '../server/expect-continue.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 
@@ -90,9 +91,11 @@ export function createBodyParser (limit: number) {
       return
     }
     if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
-      done(new MediaTypeUnsupportedError(request.headers['content-type'] ?? 'a body without Content-Type'))
+      done(new MediaTypeUnsupportedError(shown(request.headers['content-type'] ?? 'a body without Content-Type')))
       return
     }
+    // The checks before the body passed (credential, route, model in the path, limits, declared length).
+    sendContinue(request.raw, context.reply.raw)
     if (source.from !== 'body' && declared !== undefined) {
       done(null, payload)
       return
