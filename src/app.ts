@@ -7,12 +7,13 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createIdentities } from './auth/identities.js'
 import { durationMs } from './config/duration.js'
 import type { Config } from './config/schema.js'
-import { RouteNotAllowedError } from './errors.js'
+import { RouteNotAllowedError, shown } from './errors.js'
 import { createGuards } from './guards/index.js'
 import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
 import { GatewayMetrics } from './observability/metrics.js'
-import { createObserver } from './observability/observer.js'
+import { createConnectionObserver, createObserver } from './observability/observer.js'
+import { RepeatLimiter } from './observability/repeat-limiter.js'
 import { createLimits } from './limits/hooks.js'
 import { createForwarder } from './proxy/forward.js'
 import { createBodyParser } from './proxy/request-body.js'
@@ -21,12 +22,15 @@ import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
 import { createCors } from './server/cors.js'
 import { limitConnectionsPerClient } from './server/connection-limit.js'
-import { createClientErrorHandler, errorHandler } from './server/error-handler.js'
+import { createClientErrorHandler, createErrorHandler } from './server/error-handler.js'
+import { handleExpect } from './server/expect-continue.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
-import { createRequestGuard, type GatewayState } from './server/request-guard.js'
+import { OpenRequests } from './server/open-requests.js'
+import { createContextOpener, createRequestGuard, type GatewayState } from './server/request-guard.js'
 import { requestIdFor } from './server/request-id.js'
-import { checkingIntervalMs, createSocketErrorHandler } from './server/request-timeout.js'
+import { checkingIntervalMs } from './server/request-timeout.js'
+import { pathLength } from './policy/request-target.js'
 import { VERSION } from './version.js'
 
 export interface Gateway {
@@ -39,6 +43,8 @@ export interface Gateway {
 }
 
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
+// Log lines a second for each kind of refusal made without a request (parser) or of client fault.
+const REPEATED_LINES_PER_SECOND = 10
 
 export async function buildGateway (config: Config): Promise<Gateway> {
   const state: GatewayState = { draining: false }
@@ -48,6 +54,9 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const logDestination = new LogDestination()
   const headersTimeout = durationMs(config.server.headersTimeout)
   const requestTimeout = durationMs(config.server.requestTimeout)
+  const openRequests = new OpenRequests()
+  const repeats = new RepeatLimiter(REPEATED_LINES_PER_SECOND)
+  const errorHandler = createErrorHandler(repeats)
 
   const app = Fastify({
     logger: loggerOptions(config.logging.level, logDestination),
@@ -66,22 +75,29 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
     requestTimeout,
     // Slow clients (src/server/request-timeout.ts): both bounds checked often enough to be precise.
+    // A missing Host is refused by the request guard, in infergate's error shape.
     http: {
       maxHeaderSize: config.limits.headerBytes,
       headersTimeout,
       requestTimeout,
-      connectionsCheckingInterval: checkingIntervalMs(headersTimeout, requestTimeout)
+      connectionsCheckingInterval: checkingIntervalMs(headersTimeout, requestTimeout),
+      requireHostHeader: false
     },
     routerOptions: { ignoreTrailingSlash: false, ignoreDuplicateSlashes: false, caseSensitive: true },
-    clientErrorHandler: createSocketErrorHandler(metrics, createClientErrorHandler(metrics)),
-    // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook.
+    // Both are created below, once the logger exists; no request arrives before.
+    clientErrorHandler: (err, socket) => { refuseConnection(err, socket) },
+    // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook:
+    // they get their context here, and so their access line, audit event and x-request-id.
     frameworkErrors: (error, request, reply) => {
-      metrics.refusals.labels('IG_ERR_PATH_NONCANONICAL').inc()
+      openContext(request, reply)
       errorHandler(error, request, reply)
     }
   })
   const maxPerClient = config.server.maxConnectionsPerClient
   if (maxPerClient !== undefined) limitConnectionsPerClient(app.server, maxPerClient, metrics)
+  handleExpect(app.server)
+  const openContext = createContextOpener(createObserver(metrics, app.log, config.logging), openRequests)
+  const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log, repeats))
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)
@@ -90,11 +106,11 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   // answered once the target is known to be canonical, before authentication.
   const cors = config.cors === undefined ? undefined : createCors(config.cors, table)
   if (cors !== undefined) app.addHook('onRequest', cors.responseHeaders)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, createObserver(metrics, app.log, config.logging)))
+  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openContext))
   if (cors !== undefined) app.addHook('onRequest', cors.preflight)
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string
-    throw new RouteNotAllowedError(request.method, target.split('?')[0] as string)
+    throw new RouteNotAllowedError(request.method, shown(target.slice(0, pathLength(target))))
   })
 
   registerHealthRoutes(app, new Readiness(upstreams, result => metrics.upstreamUp.set({ upstream: result.name }, result.ready ? 1 : 0)), state)

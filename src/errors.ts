@@ -10,6 +10,34 @@ import createError from '@fastify/error'
 
 const noStack = false
 
+const SHOWN_CHARS = 64
+
+function escaped (code: number): string | undefined {
+  if (code === 0x22 || code === 0x5c) return `\\${String.fromCharCode(code)}`
+  // Controls, and the zero-width, line and bidi formatting characters that can garble or disguise a
+  // line shown in a terminal or a log viewer.
+  if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x2028 && code <= 0x202e) || (code >= 0x2060 && code <= 0x206f) || code === 0xfeff) {
+    return `\\u${code.toString(16).padStart(4, '0')}`
+  }
+  return undefined
+}
+
+/**
+ * Client input (a path, a model name, a header) as an error message may show it: quotes, backslashes
+ * and invisible characters escaped, and at most 64 characters of that. Callers pass a path without its
+ * query string.
+ */
+export function shown (input: string): string {
+  let text = ''
+  for (let i = 0; i < input.length; i++) {
+    const piece = escaped(input.charCodeAt(i)) ?? input[i] as string
+    if (text.length + piece.length > SHOWN_CHARS) return `${text}…`
+    text += piece
+  }
+  return text
+}
+
 /** Config and CLI */
 export const ConfigInvalidError = createError<'IG_ERR_CONFIG_INVALID', 1, [string]>(
   'IG_ERR_CONFIG_INVALID', 'invalid configuration:\n%s', 1)
@@ -23,6 +51,8 @@ export const PathNonCanonicalError = createError<'IG_ERR_PATH_NONCANONICAL', 400
   'IG_ERR_PATH_NONCANONICAL', 'request target is not a canonical path: %s', 400, undefined, noStack)
 export const HostInvalidError = createError<'IG_ERR_HOST_INVALID', 400>(
   'IG_ERR_HOST_INVALID', 'Host header must be one hostname[:port]', 400, undefined, noStack)
+export const ExpectationFailedError = createError<'IG_ERR_EXPECTATION_FAILED', 417>(
+  'IG_ERR_EXPECTATION_FAILED', 'the only Expect supported is 100-continue', 417, undefined, noStack)
 export const BodyNotAllowedError = createError<'IG_ERR_BODY_NOT_ALLOWED', 400, [string]>(
   'IG_ERR_BODY_NOT_ALLOWED', '%s requests must not carry a body', 400, undefined, noStack)
 export const BodyInvalidError = createError<'IG_ERR_BODY_INVALID', 400, [string]>(

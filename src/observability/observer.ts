@@ -1,7 +1,8 @@
 /**
  * What happens when a response is over (finished, failed, or cut by the client): metrics, one access
  * log line built from an explicit list of fields (never a dump of the request: no headers, no query
- * string, no bodies unless an operator asked), and an audit event for refusals.
+ * string, no bodies unless an operator asked), and an audit event for refusals. Refusals of the HTTP
+ * parser, which have no request, get the same lines, rate-limited.
  * @module
  */
 import { performance } from 'node:perf_hooks'
@@ -10,6 +11,7 @@ import type { Config } from '../config/schema.js'
 import type { RequestContext } from '../server/request-context.js'
 import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
+import type { RepeatLimiter } from './repeat-limiter.js'
 import { scrubBody } from './scrub.js'
 import { traceIdOf } from './trace.js'
 import { usageFromTail } from './usage.js'
@@ -28,7 +30,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
     const response = reply.raw
     const now = performance.now()
     const completed = response.writableFinished
-    const status = !completed && !response.headersSent ? CLIENT_CLOSED : response.statusCode
+    const status = context.parserStatus ?? (!completed && !response.headersSent ? CLIENT_CLOSED : response.statusCode)
     const upstream = context.upstream?.name ?? 'none'
     const series = metrics.seriesFor(upstream, context.match?.route.rule.id ?? 'none')
 
@@ -77,6 +79,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
       model: context.model,
       status,
       refusal,
+      reason: context.refusalReason,
       bytesIn: context.bytesIn,
       bytesOut: context.bytesOut,
       durationMs: round(now - context.startedAt),
@@ -107,3 +110,36 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
 }
 
 export type ObserveEnd = ReturnType<typeof createObserver>
+
+/** A request node's HTTP parser refused: no request object, no method or path to trust. */
+export interface RefusedConnection {
+  readonly requestId: string
+  readonly code: string
+  /** The status sent; 0 when the connection was cut unanswered (a response was in flight on it). */
+  readonly status: number
+  /** The parser's error code (`HPE_INVALID_HEADER_TOKEN` …). */
+  readonly reason: string | undefined
+  readonly remoteAddress: string | undefined
+}
+
+/**
+ * Counts every parser refusal; writes its access line and audit event at most as often as `repeats`
+ * lets each code through (a client can send malformed bytes as fast as the network carries them),
+ * with the number left out since the last line written.
+ */
+export function createConnectionObserver (metrics: GatewayMetrics, log: FastifyBaseLogger, repeats: RepeatLimiter) {
+  return function observeRefusedConnection (refused: RefusedConnection): void {
+    metrics.refusals.labels(refused.code).inc()
+    if (!LOGS_INFO.has(log.level)) return
+    const left = repeats.admit(refused.code)
+    if (left === undefined) return
+    const suppressed = left === 0 ? undefined : left
+    log.info({ reqId: refused.requestId, status: refused.status, refusal: refused.code, reason: refused.reason, suppressed }, 'request')
+    const event = auditEventFor(refused.code)
+    if (event !== undefined) {
+      log.warn({ event, reqId: refused.requestId, reason: refused.reason ?? refused.code, remoteAddress: refused.remoteAddress, suppressed }, 'audit')
+    }
+  }
+}
+
+export type ObserveRefusedConnection = ReturnType<typeof createConnectionObserver>

@@ -3,9 +3,13 @@
 // auth middleware saw (CVE-2026-48746); the backend never sees the client's Host anyway.
 const HOST = /^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
 
-/** Whether a Host header value is `hostname[:port]` (an absent Host is HTTP/1.0's business). */
-export function isValidHost (host: string | undefined): boolean {
-  return host === undefined || (host.length <= 261 && HOST.test(host))
+/**
+ * Whether a Host header value is `hostname[:port]`. Absent, it is valid only where `optional`
+ * (HTTP/1.0); HTTP/1.1 requires it (RFC 9112 3.2), and node's own check is off so that this one
+ * answers in the gateway's error shape.
+ */
+export function isValidHost (host: string | undefined, optional: boolean): boolean {
+  return host === undefined ? optional : host.length <= 261 && HOST.test(host)
 }
 
 /**

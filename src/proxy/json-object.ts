@@ -5,7 +5,7 @@
  * as one value and run as the other. Keys are compared decoded (`"mod\u0065l"` is `"model"`).
  * @module
  */
-import { BodyInvalidError } from '../errors.js'
+import { BodyInvalidError, shown } from '../errors.js'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -56,6 +56,6 @@ export function parseJsonObject (body: Buffer): Record<string, unknown> | Error 
   }
   if (!isObject(parsed)) return new BodyInvalidError('not a JSON object')
   const duplicate = duplicateKey(text)
-  if (duplicate !== undefined) return new BodyInvalidError(`key "${duplicate.slice(0, 64)}" appears twice in one object`)
+  if (duplicate !== undefined) return new BodyInvalidError(`key "${shown(duplicate)}" appears twice in one object`)
   return parsed
 }

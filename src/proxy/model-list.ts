@@ -73,6 +73,6 @@ export function createModelLister () {
       const upstream = route.candidates[0] as Upstream
       throw failed.reason instanceof UpstreamBadResponseError ? failed.reason : upstreamError(failed.reason, upstream.name)
     }
-    reply.header('x-request-id', request.id).send({ object: 'list', data })
+    reply.send({ object: 'list', data })
   }
 }

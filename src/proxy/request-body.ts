@@ -14,7 +14,8 @@ import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from './json-object.js'
-import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError } from '../errors.js'
+import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
+import { sendContinue } from '../server/expect-continue.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 
@@ -97,7 +98,7 @@ export function createBodyParser () {
       return
     }
     if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
-      done(new MediaTypeUnsupportedError(request.headers['content-type'] ?? 'a body without Content-Type'))
+      done(new MediaTypeUnsupportedError(shown(request.headers['content-type'] ?? 'a body without Content-Type')))
       return
     }
     const coding = source.from === 'body' ? bodyCoding(request.headers['content-encoding']) : undefined
@@ -105,6 +106,8 @@ export function createBodyParser () {
       done(new MediaTypeUnsupportedError(`a body with Content-Encoding ${coding}; send it uncompressed`))
       return
     }
+    // The checks before the body passed (credential, route, model in the path, limits, declared length).
+    sendContinue(request.raw, context.reply.raw)
     if (source.from !== 'body' && declared !== undefined) {
       done(null, payload)
       return

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Authenticate } from '../auth/authenticate.js'
 import type { Principal } from '../auth/principal.js'
-import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError } from '../errors.js'
+import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import type { RequestContext } from '../server/request-context.js'
 import type { RouteTable } from './route-table.js'
@@ -33,7 +33,7 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
     context.principal = principal
     const target = request.raw.url as string
     const match = table.match(request.method, target)
-    if (match === undefined) throw new RouteNotAllowedError(request.method, target.slice(0, pathLength(target)))
+    if (match === undefined) throw new RouteNotAllowedError(request.method, shown(target.slice(0, pathLength(target))))
     const rule = match.route.rule
     // GET routes carry no body; one that came anyway would be read by nobody or by the backend alone.
     if (rule.methods[0] === 'GET' && hasBody(request)) throw new BodyNotAllowedError('GET')

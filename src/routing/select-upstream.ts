@@ -1,4 +1,4 @@
-import { ModelNotAllowedError, ModelNotFoundError } from '../errors.js'
+import { ModelNotAllowedError, ModelNotFoundError, shown } from '../errors.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import type { RequestContext } from '../server/request-context.js'
 import { upstreamFor, type Route } from './route-table.js'
@@ -8,9 +8,9 @@ import { upstreamFor, type Route } from './route-table.js'
  * caller learns nothing about models outside it.
  */
 export function selectUpstream (context: RequestContext, route: Route, model: string): Upstream {
-  if (context.principal?.mayUse(model) !== true) throw new ModelNotAllowedError(model)
+  if (context.principal?.mayUse(model) !== true) throw new ModelNotAllowedError(shown(model))
   const upstream = upstreamFor(route, model)
-  if (upstream === undefined) throw new ModelNotFoundError(model)
+  if (upstream === undefined) throw new ModelNotFoundError(shown(model))
   context.model = model
   context.upstream = upstream
   return upstream

@@ -35,6 +35,8 @@ export class RequestContext {
   /** The `IG_ERR_*` code when the gateway refused or failed the request, and why. */
   refusal: string | undefined = undefined
   refusalReason: string | undefined = undefined
+  /** The status the gateway wrote on the connection itself, when the HTTP parser refused the request midway. */
+  parserStatus: number | undefined = undefined
   /** The upstream exchange, told when the client goes away. */
   relay: { clientGone (): void } | undefined = undefined
   bytesIn = 0
@@ -66,10 +68,4 @@ declare module 'fastify' {
   interface FastifyRequest {
     gate: RequestContext | null
   }
-}
-
-/** The request's context; requests refused by the router before any hook get one here. */
-export function contextOf (request: FastifyRequest, reply: FastifyReply): RequestContext {
-  request.gate ??= new RequestContext(request, reply)
-  return request.gate
 }

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
+import { ExpectationFailedError, FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
 import type { ObserveEnd } from '../observability/observer.js'
 import { framingProblem } from '../policy/framing.js'
 import { hasRepeatedHost, isValidHost } from '../policy/host.js'
 import { requestTargetProblem } from '../policy/request-target.js'
+import { expectationUnmet } from './expect-continue.js'
+import type { OpenRequests } from './open-requests.js'
 import { RequestContext } from './request-context.js'
-import { trackRequest, untrackRequest } from './request-timeout.js'
 
 export interface GatewayState {
   draining: boolean
@@ -14,22 +15,35 @@ export interface GatewayState {
 /** Answered by the gateway itself (src/health), without a credential. */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
+export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => void
+
 /**
- * First hook of every request: opens its context, arranges for the end of the response (finished or
- * cut) to abort the upstream request and be observed, then refuses ambiguous framings, targets and
- * hosts before anything else looks at them.
+ * Opens a request's context, for the guard and for requests the router refuses before any hook:
+ * the response carries the request id, and its end (finished or cut) aborts the upstream request
+ * and is observed.
  */
-export function createRequestGuard (maxTargetBytes: number, state: GatewayState, observeEnd: ObserveEnd) {
-  return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenContext {
+  return function openContext (request: FastifyRequest, reply: FastifyReply): void {
     const context = new RequestContext(request, reply)
     request.gate = context
-    trackRequest(context)
+    reply.header('x-request-id', request.id)
+    openRequests.add(context)
     reply.raw.once('close', () => {
-      untrackRequest(context)
+      openRequests.remove(context)
       if (!reply.raw.writableFinished) context.relay?.clientGone()
       observeEnd(context)
       context.lease?.release(context)
     })
+  }
+}
+
+/**
+ * First hook of every request: opens its context, then refuses ambiguous framings, targets and hosts
+ * before anything else looks at them.
+ */
+export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openContext: OpenContext) {
+  return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    openContext(request, reply)
     const framing = framingProblem(request.raw.httpVersion, request.headers['transfer-encoding'])
     if (framing !== undefined) {
       // Whatever follows the head cannot be delimited the way the client meant it.
@@ -39,7 +53,8 @@ export function createRequestGuard (maxTargetBytes: number, state: GatewayState,
     const target = request.raw.url as string
     const problem = requestTargetProblem(target, maxTargetBytes)
     if (problem !== undefined) throw new PathNonCanonicalError(problem)
-    if (!isValidHost(request.headers.host) || hasRepeatedHost(request.raw.rawHeaders)) throw new HostInvalidError()
+    if (!isValidHost(request.headers.host, request.raw.httpVersionMinor === 0) || hasRepeatedHost(request.raw.rawHeaders)) throw new HostInvalidError()
+    if (expectationUnmet(request.raw)) throw new ExpectationFailedError()
     if (state.draining && !HEALTH_PATHS.has(target)) {
       reply.header('connection', 'close')
       throw new ShuttingDownError()

@@ -10,7 +10,11 @@ let counter = 0
 /** A client's `x-request-id` when it is safe to log and forward as is, else a new id. */
 export function requestIdFor (request: IncomingMessage): string {
   const id = request.headers['x-request-id']
-  if (typeof id === 'string' && SAFE_ID.test(id)) return id
+  return typeof id === 'string' && SAFE_ID.test(id) ? id : newRequestId()
+}
+
+/** A new id, for requests without a usable one (and refusals made before a request exists). */
+export function newRequestId (): string {
   counter = (counter + 1) % Number.MAX_SAFE_INTEGER
   return `${PREFIX}-${counter.toString(36)}`
 }

@@ -11,8 +11,9 @@
  */
 import type { Socket } from 'node:net'
 import { RequestTimeoutError } from '../errors.js'
-import type { GatewayMetrics } from '../observability/metrics.js'
-import type { RequestContext } from './request-context.js'
+import type { ObserveRefusedConnection } from '../observability/observer.js'
+import type { OpenRequests } from './open-requests.js'
+import { newRequestId } from './request-id.js'
 
 // Bounds on how often node walks the connections still receiving a request: a check each second is
 // precise enough for timeouts of seconds; shorter (test-sized) timeouts are checked at a quarter of
@@ -23,9 +24,12 @@ const MIN_CHECK_MS = 50
 const LINGER_MS = 1000
 
 const TIMEOUT_CODE = 'IG_ERR_REQUEST_TIMEOUT'
-const TIMEOUT_BODY = JSON.stringify({ error: { code: TIMEOUT_CODE, message: new RequestTimeoutError().message } })
-const TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\n' +
-  `Content-Length: ${Buffer.byteLength(TIMEOUT_BODY)}\r\nConnection: close\r\n\r\n${TIMEOUT_BODY}`
+
+function timeoutResponse (requestId: string): string {
+  const body = JSON.stringify({ error: { code: TIMEOUT_CODE, message: new RequestTimeoutError().message, requestId } })
+  return 'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`
+}
 
 /** node's `connectionsCheckingInterval` for these bounds (0 = that bound is off). */
 export function checkingIntervalMs (headersTimeoutMs: number, requestTimeoutMs: number): number {
@@ -34,54 +38,19 @@ export function checkingIntervalMs (headersTimeoutMs: number, requestTimeoutMs: 
   return Math.min(MAX_CHECK_MS, Math.max(MIN_CHECK_MS, Math.floor(Math.min(...bounds) / 4)))
 }
 
-const IN_FLIGHT = Symbol('infergate.request')
-interface TrackedSocket extends Socket {
-  [IN_FLIGHT]?: RequestContext | undefined
-}
-
-/** Records the request being received on its socket (the latest one, with pipelining), until it ends. */
-export function trackRequest (context: RequestContext): void {
-  const socket = context.request.raw.socket as TrackedSocket | null
-  if (socket !== null) socket[IN_FLIGHT] = context
-}
-
-export function untrackRequest (context: RequestContext): void {
-  const socket = context.request.raw.socket as TrackedSocket | null
-  if (socket !== null && socket[IN_FLIGHT] === context) socket[IN_FLIGHT] = undefined
-}
-
-/** The request the gateway holds on `socket`, if any. */
-export function requestOn (socket: Socket): RequestContext | undefined {
-  return (socket as TrackedSocket)[IN_FLIGHT]
-}
-
-type ClientErrorHandler = (err: NodeJS.ErrnoException, socket: Socket) => void
-
-/**
- * node's client errors: request timeouts are answered here; parser errors by `parserError`, unless
- * a response to the request in flight already started (a refusal sent before its body turned out
- * malformed): a second response would corrupt the stream, so the socket is only cut.
- */
-export function createSocketErrorHandler (metrics: GatewayMetrics, parserError: ClientErrorHandler): ClientErrorHandler {
-  const requestTimedOut = createRequestTimeoutHandler(metrics)
-  return function socketError (err, socket) {
-    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') requestTimedOut(socket)
-    else if (requestOn(socket)?.reply.raw.headersSent === true) socket.destroy()
-    else parserError(err, socket)
-  }
-}
-
-function createRequestTimeoutHandler (metrics: GatewayMetrics) {
+/** node's `ERR_HTTP_REQUEST_TIMEOUT` on `socket`: headers or body not received within the bounds. */
+export function createRequestTimeoutHandler (openRequests: OpenRequests, observe: ObserveRefusedConnection) {
   return function requestTimedOut (socket: Socket): void {
-    const context = requestOn(socket)
+    const context = openRequests.latest(socket)
     if (context === undefined) {
-      metrics.refusals.labels(TIMEOUT_CODE).inc()
+      const requestId = newRequestId()
+      observe({ requestId, code: TIMEOUT_CODE, status: socket.writable ? 408 : 0, reason: 'timeout', remoteAddress: socket.remoteAddress })
       if (!socket.writable) {
         socket.destroy()
         return
       }
       socket.setTimeout(LINGER_MS, () => { socket.destroy() })
-      socket.end(TIMEOUT_RESPONSE, () => { socket.destroy() })
+      socket.end(timeoutResponse(requestId), () => { socket.destroy() })
       return
     }
     const { reply } = context

@@ -31,3 +31,52 @@ export function rawRequest (url: string, request: string | Buffer): Promise<RawR
     socket.write(request)
   })
 }
+
+export interface RawConnection {
+  /** Everything received so far (latin1). */
+  readonly received: () => string
+  write (data: string | Buffer): void
+  /** Drops the connection from the client's side. */
+  destroy (): void
+  /** Resolves with everything received once it matches `pattern` (rejects if the connection closes first). */
+  waitFor (pattern: RegExp): Promise<string>
+  /** Resolves with everything received once the server closed the connection. */
+  readonly closed: Promise<string>
+}
+
+/** A raw connection driven step by step: send, wait for what the server answers, send more. */
+export function rawConnection (url: string): Promise<RawConnection> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname)
+    let text = ''
+    const waiters: Array<() => void> = []
+    let ended = false
+    const closed = new Promise<string>(resolve => socket.on('close', () => {
+      ended = true
+      for (const waiter of waiters.splice(0)) waiter()
+      resolve(text)
+    }))
+    socket.on('data', chunk => {
+      text += chunk.toString('latin1')
+      for (const waiter of waiters.splice(0)) waiter()
+    })
+    // A reset after the server gave up on the connection is an outcome the tests look at, not a failure.
+    socket.on('error', () => {})
+    socket.once('connect', () => resolve({
+      received: () => text,
+      write: data => { socket.write(data) },
+      destroy: () => { socket.destroy() },
+      waitFor: pattern => new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (pattern.test(text)) resolve(text)
+          else if (ended) reject(new Error(`connection closed before ${pattern}; received ${JSON.stringify(text.slice(0, 500))}`))
+          else waiters.push(check)
+        }
+        check()
+      }),
+      closed
+    }))
+    socket.once('error', reject)
+  })
+}

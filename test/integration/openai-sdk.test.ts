@@ -29,9 +29,12 @@ test('the official openai SDK streams a chat completion through the gateway with
 test('the SDK sees refusals as its own typed errors', async (t) => {
   const stack = await startStack(t)
   const wrongKey = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'ig_wrong', maxRetries: 0 })
-  await assert.rejects(wrongKey.models.list(), OpenAI.AuthenticationError)
+  // the request id reaches the SDK's error (`requestID`, read from the x-request-id header)
+  const hasRequestId = (type: abstract new (...args: never[]) => InstanceType<typeof OpenAI.APIError>) => (err: unknown) =>
+    err instanceof type && typeof err.requestID === 'string' && err.requestID.length > 0
+  await assert.rejects(wrongKey.models.list(), hasRequestId(OpenAI.AuthenticationError))
   const scoped = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.scoped, maxRetries: 0 })
-  await assert.rejects(scoped.chat.completions.create({ model: 'other-llm', messages: [] }), OpenAI.PermissionDeniedError)
+  await assert.rejects(scoped.chat.completions.create({ model: 'other-llm', messages: [] }), hasRequestId(OpenAI.PermissionDeniedError))
   assert.deepEqual(stack.vllm.received, [])
 })
 

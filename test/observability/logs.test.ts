@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
+import { rawConnection, rawRequest } from '../helpers/raw-http.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
 
@@ -119,4 +120,58 @@ test('logging.bodies: request bodies logged with credentials scrubbed and capped
   assert.match(body, /visible prompt/)
   assert.match(body, /…\[truncated\]$/)
   assert.ok(!gateway.lines.join('\n').includes(CANARY.key))
+})
+
+test('refusals made before any hook (router, HTTP parser) write an access line and an audit event; repeats are rate-limited', { timeout: 30_000 }, async (t) => {
+  const emulators = await startEmulators(t)
+  const gateway = await startServeProcess(t, stackConfig(emulators, { config: { logging: { level: 'info' } } }))
+  const alice = `Authorization: Bearer ${KEYS.alice}\r\n`
+  // fastify's router cannot decode an overlong UTF-8 "/": it refuses before the request guard runs
+  const badUrl = await rawRequest(gateway.url, `GET /v1/models%c0%af?api_key=${CANARY.query} HTTP/1.1\r\nHost: 127.0.0.1\r\n${alice}Connection: close\r\n\r\n`)
+  assert.equal(badUrl.status, 400)
+  // node's parser: no request object at all
+  const malformed = await rawRequest(gateway.url, 'GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nNot A Header\r\n\r\n')
+  assert.equal(malformed.status, 400)
+  await gateway.linesMatching(isAccessLine, 2)
+  await gateway.linesMatching(line => line.includes('"event":"request.refused"'), 2)
+  const lines = parse(gateway.lines)
+  const access = lines.filter(l => l.msg === 'request')
+  assert.deepEqual(access.map(l => [l['status'], l['refusal']]), [[400, 'IG_ERR_PATH_NONCANONICAL'], [400, 'IG_ERR_BAD_REQUEST']])
+  assert.equal(access[0]?.['path'], '/v1/models%c0%af')
+  assert.equal(access[1]?.['reason'], 'HPE_INVALID_HEADER_TOKEN')
+  const audits = lines.filter(l => l.event === 'request.refused')
+  assert.deepEqual(audits.map(l => l['reqId']), access.map(l => l['reqId']))
+  assert.ok(audits.every(l => l['remoteAddress'] === '127.0.0.1'))
+  assert.ok(!gateway.lines.join('\n').includes(CANARY.query), 'the query string reached the logs')
+
+  // a burst of identical parser refusals: every one counted, a bounded number logged
+  const burst = 40
+  await Promise.all(Array.from({ length: burst }, () => rawRequest(gateway.url, 'BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')))
+  const metrics = await (await request(`${gateway.metricsUrl}/metrics`)).body.text()
+  assert.match(metrics, new RegExp(`infergate_refusals_total\\{reason="IG_ERR_BAD_REQUEST"\\} ${burst + 1}\\b`))
+  const logged = parse(gateway.lines).filter(l => l.msg === 'request' && l['refusal'] === 'IG_ERR_BAD_REQUEST').length
+  assert.ok(logged < burst, `${logged} access lines for ${burst + 1} identical refusals`)
+})
+
+test('a client-caused body failure is a warning without a stack trace, never an error line', { timeout: 30_000 }, async (t) => {
+  const emulators = await startEmulators(t)
+  const gateway = await startServeProcess(t, stackConfig(emulators, { config: { logging: { level: 'info' } } }))
+  const head = `POST /predictions/demo-model HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\nTransfer-Encoding: chunked\r\n\r\n`
+  // a malformed chunk size in the middle of the body, and an upload abandoned half-way
+  const malformed = await rawConnection(gateway.url)
+  malformed.write(`${head}5\r\nhello\r\nZZZ\r\n`)
+  // the parser failed inside the request being read: that request is refused, in JSON
+  assert.match(await malformed.closed, /^HTTP\/1\.1 400 Bad Request\r\n[^]*"code":"IG_ERR_BAD_REQUEST"/)
+  const abandoned = await rawConnection(gateway.url)
+  abandoned.write(`${head}400\r\nhalf`)
+  abandoned.destroy()
+  await gateway.linesMatching(isAccessLine, 2)
+  const lines = parse(gateway.lines)
+  assert.deepEqual(lines.filter(l => (l['level'] as number) >= 50), [], 'error lines')
+  assert.ok(!gateway.lines.some(l => l.includes('"stack"')), 'a stack trace was logged')
+  const faults = lines.filter(l => l.msg === 'client fault')
+  assert.ok(faults.length >= 1 && faults.every(l => l['level'] === 40), 'client faults are warnings')
+  const refused = lines.find(l => l.msg === 'request' && l['refusal'] === 'IG_ERR_BAD_REQUEST')
+  assert.deepEqual([refused?.['method'], refused?.['path'], refused?.['status'], refused?.['reason']],
+    ['POST', '/predictions/demo-model', 400, 'HPE_INVALID_CHUNK_SIZE'])
 })

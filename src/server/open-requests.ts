@@ -1,0 +1,41 @@
+import type { Socket } from 'node:net'
+import type { RequestContext } from './request-context.js'
+
+interface Open {
+  count: number
+  latest: RequestContext | undefined
+}
+
+/**
+ * Requests received on each connection whose response has not ended. While there is one, a response
+ * is in flight (or queued behind a pipelined one) and nothing else may be written on the connection.
+ * Node's own `socket._httpMessage` says as much, but is not a public API.
+ */
+export class OpenRequests {
+  // One record per connection, reused by its keep-alive requests.
+  readonly #bySocket = new WeakMap<Socket, Open>()
+
+  add (context: RequestContext): void {
+    const socket = context.request.raw.socket
+    let open = this.#bySocket.get(socket)
+    if (open === undefined) this.#bySocket.set(socket, open = { count: 0, latest: undefined })
+    open.count++
+    open.latest = context
+  }
+
+  remove (context: RequestContext): void {
+    const open = this.#bySocket.get(context.request.raw.socket)
+    if (open === undefined) return
+    open.count--
+    if (open.count === 0) open.latest = undefined
+  }
+
+  count (socket: Socket): number {
+    return this.#bySocket.get(socket)?.count ?? 0
+  }
+
+  /** The request received last on the connection, while its response has not ended. */
+  latest (socket: Socket): RequestContext | undefined {
+    return this.#bySocket.get(socket)?.latest
+  }
+}
