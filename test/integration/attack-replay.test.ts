@@ -6,6 +6,7 @@
  * (access line, and audit event where the code has one) under the request id the response names.
  */
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { test } from 'node:test'
 import { hashKey } from '../../src/auth/api-keys.js'
 import type { Emulator, RecordedRequest } from '../../src/emulators/index.js'
@@ -16,7 +17,7 @@ import { AUDIENCE, ISSUER, signingKey, startJwksServer } from '../auth/jwt-fixtu
 import { buildToken, caseBytes, readCases, requestLine, type Expect } from '../helpers/attack-cases.js'
 import { rawExchange, splitResponses, type RawExchange } from '../helpers/raw-http.js'
 import { startServeProcess } from '../helpers/serve-process.js'
-import { KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
+import { KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
 
 const CONCURRENCY = 8
 const CASE_TIMEOUT_MS = 3000
@@ -201,3 +202,26 @@ function check (c: Case, exchange: RawExchange, records: RecordedRequest[], line
   const event = auditEventFor(error.code)
   assert.deepEqual(linesFor(requestId, 'audit').map(line => line.event), event === undefined ? [] : [event], 'audit events')
 }
+
+test('bytes sent while a response streams never land inside it: the stream ends whole, one response', async t => {
+  const stack = await startStack(t, { emulators: { vllm: { tokens: 4, interTokenMs: 50 } } })
+  const body = JSON.stringify({ model: 'demo-llm', stream: true, messages: [{ role: 'user', content: 'hi' }] })
+  const request = `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+  const { port } = new URL(stack.url)
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    const chunks: Buffer[] = []
+    socket.setTimeout(CASE_TIMEOUT_MS, () => { socket.destroy(new Error('no close within the timeout')) })
+    // what smuggler's follow-up probes look like once a response has started
+    socket.once('data', () => { socket.write('GARBAGE\r\n\r\n') })
+    socket.on('data', chunk => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => { resolve(Buffer.concat(chunks)) })
+    socket.write(request)
+  })
+  const { responses, rest } = splitResponses(bytes)
+  assert.equal(responses.length, 1, JSON.stringify(bytes.toString('latin1')))
+  assert.equal(rest, '')
+  assert.match(responses[0]?.body ?? '', /data: \[DONE\]/, 'the stream was cut')
+})
