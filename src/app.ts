@@ -97,7 +97,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   if (maxPerClient !== undefined) limitConnectionsPerClient(app.server, maxPerClient, metrics)
   handleExpect(app.server)
   const openContext = createContextOpener(createObserver(metrics, app.log, config.logging), openRequests)
-  const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log, repeats))
+  const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log))
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)

@@ -2,7 +2,7 @@
  * What happens when a response is over (finished, failed, or cut by the client): metrics, one access
  * log line built from an explicit list of fields (never a dump of the request: no headers, no query
  * string, no bodies unless an operator asked), and an audit event for refusals. Refusals of the HTTP
- * parser, which have no request, get the same lines, rate-limited.
+ * parser, which have no request, get the same lines.
  * @module
  */
 import { performance } from 'node:perf_hooks'
@@ -11,7 +11,6 @@ import type { Config } from '../config/schema.js'
 import type { RequestContext } from '../server/request-context.js'
 import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
-import type { RepeatLimiter } from './repeat-limiter.js'
 import { scrubBody } from './scrub.js'
 import { traceIdOf } from './trace.js'
 import { usageFromTail } from './usage.js'
@@ -123,21 +122,17 @@ export interface RefusedConnection {
 }
 
 /**
- * Counts every parser refusal; writes its access line and audit event at most as often as `repeats`
- * lets each code through (a client can send malformed bytes as fast as the network carries them),
- * with the number left out since the last line written.
+ * Counts every parser refusal and writes its access line and audit event, like any other refusal's
+ * (a flood of malformed requests costs a line each, as a flood of bad keys does).
  */
-export function createConnectionObserver (metrics: GatewayMetrics, log: FastifyBaseLogger, repeats: RepeatLimiter) {
+export function createConnectionObserver (metrics: GatewayMetrics, log: FastifyBaseLogger) {
   return function observeRefusedConnection (refused: RefusedConnection): void {
     metrics.refusals.labels(refused.code).inc()
     if (!LOGS_INFO.has(log.level)) return
-    const left = repeats.admit(refused.code)
-    if (left === undefined) return
-    const suppressed = left === 0 ? undefined : left
-    log.info({ reqId: refused.requestId, status: refused.status, refusal: refused.code, reason: refused.reason, suppressed }, 'request')
+    log.info({ reqId: refused.requestId, status: refused.status, refusal: refused.code, reason: refused.reason }, 'request')
     const event = auditEventFor(refused.code)
     if (event !== undefined) {
-      log.warn({ event, reqId: refused.requestId, reason: refused.reason ?? refused.code, remoteAddress: refused.remoteAddress, suppressed }, 'audit')
+      log.warn({ event, reqId: refused.requestId, reason: refused.reason ?? refused.code, remoteAddress: refused.remoteAddress }, 'audit')
     }
   }
 }

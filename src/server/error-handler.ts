@@ -86,7 +86,8 @@ const MALFORMED: ParserRefusal = { status: 400, statusText: 'Bad Request', code:
  * when the parser failed inside the one request being read (its framing, its chunked body): then that
  * request is the one refused, on its own access line. Otherwise a response is in flight (a pipelined
  * request's, a stream's): a message written now would be read as that response or land inside its
- * body, so the connection is cut instead, and the refusal observed with status 0.
+ * body, so nothing is written: the responses in flight finish, nothing more is read as a request,
+ * the connection closes after them, and the refusal is observed with status 0.
  */
 export function createClientErrorHandler (openRequests: OpenRequests, observe: ObserveRefusedConnection) {
   const requestTimedOut = createRequestTimeoutHandler(openRequests, observe)
@@ -114,7 +115,7 @@ export function createClientErrorHandler (openRequests: OpenRequests, observe: O
     const requestId = newRequestId()
     observe({ requestId, code: refusal.code, status: open === 0 ? refusal.status : 0, reason: err.code, remoteAddress: socket.remoteAddress })
     if (open === 0) socket.end(rawErrorResponse(refusal, requestId))
-    else socket.destroy()
+    else openRequests.closeWhenDone(socket)
   }
 }
 

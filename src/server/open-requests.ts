@@ -4,7 +4,12 @@ import type { RequestContext } from './request-context.js'
 interface Open {
   count: number
   latest: RequestContext | undefined
+  /** The parser refused what came next: no further request on it, closed once these responses end. */
+  closing: boolean
 }
+
+// How long a closed connection may take to flush its last response before it is destroyed regardless.
+const LINGER_MS = 1000
 
 /**
  * Requests received on each connection whose response has not ended. While there is one, a response
@@ -18,7 +23,7 @@ export class OpenRequests {
   add (context: RequestContext): void {
     const socket = context.request.raw.socket
     let open = this.#bySocket.get(socket)
-    if (open === undefined) this.#bySocket.set(socket, open = { count: 0, latest: undefined })
+    if (open === undefined) this.#bySocket.set(socket, open = { count: 0, latest: undefined, closing: false })
     open.count++
     open.latest = context
   }
@@ -27,7 +32,19 @@ export class OpenRequests {
     const open = this.#bySocket.get(context.request.raw.socket)
     if (open === undefined) return
     open.count--
-    if (open.count === 0) open.latest = undefined
+    if (open.count !== 0) return
+    open.latest = undefined
+    if (open.closing) endConnection(context.request.raw.socket)
+  }
+
+  /**
+   * The connection carries no request after those in flight, which finish untouched (a stream is
+   * never cut for bytes a client sent after it); then it is closed.
+   */
+  closeWhenDone (socket: Socket): void {
+    const open = this.#bySocket.get(socket)
+    if (open === undefined || open.count === 0) endConnection(socket)
+    else open.closing = true
   }
 
   count (socket: Socket): number {
@@ -38,4 +55,9 @@ export class OpenRequests {
   latest (socket: Socket): RequestContext | undefined {
     return this.#bySocket.get(socket)?.latest
   }
+}
+
+function endConnection (socket: Socket): void {
+  socket.setTimeout(LINGER_MS, () => { socket.destroy() })
+  socket.end()
 }

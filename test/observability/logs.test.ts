@@ -144,13 +144,14 @@ test('refusals made before any hook (router, HTTP parser) write an access line a
   assert.ok(audits.every(l => l['remoteAddress'] === '127.0.0.1'))
   assert.ok(!gateway.lines.join('\n').includes(CANARY.query), 'the query string reached the logs')
 
-  // a burst of identical parser refusals: every one counted, a bounded number logged
+  // a burst of identical parser refusals: every one counted and logged with the id its answer carries
   const burst = 40
-  await Promise.all(Array.from({ length: burst }, () => rawRequest(gateway.url, 'BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')))
+  const answers = await Promise.all(Array.from({ length: burst }, () => rawRequest(gateway.url, 'BREW / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')))
   const metrics = await (await request(`${gateway.metricsUrl}/metrics`)).body.text()
   assert.match(metrics, new RegExp(`infergate_refusals_total\\{reason="IG_ERR_BAD_REQUEST"\\} ${burst + 1}\\b`))
-  const logged = parse(gateway.lines).filter(l => l.msg === 'request' && l['refusal'] === 'IG_ERR_BAD_REQUEST').length
-  assert.ok(logged < burst, `${logged} access lines for ${burst + 1} identical refusals`)
+  const ids = answers.map(answer => /\r\nx-request-id: ([^\r]+)/i.exec(answer.head)?.[1])
+  const logged = await gateway.linesMatching(line => ids.some(id => id !== undefined && line.includes(`"reqId":"${id}"`) && line.includes('"msg":"request"')), burst)
+  assert.equal(logged.length, burst)
 })
 
 test('a client-caused body failure is a warning without a stack trace, never an error line', { timeout: 30_000 }, async (t) => {
