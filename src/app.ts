@@ -43,7 +43,7 @@ export interface Gateway {
 }
 
 const PROXIED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']
-// Log lines a second for each kind of refusal made without a request (parser) or of client fault.
+// "client fault" warnings a second for each error code (any client can cause them at will).
 const REPEATED_LINES_PER_SECOND = 10
 
 export async function buildGateway (config: Config): Promise<Gateway> {
@@ -56,7 +56,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const requestTimeout = durationMs(config.server.requestTimeout)
   const openRequests = new OpenRequests()
   const repeats = new RepeatLimiter(REPEATED_LINES_PER_SECOND)
-  const errorHandler = createErrorHandler(repeats)
+  const errorHandler = createErrorHandler(repeats, target => table.envelopeFor(target))
 
   const app = Fastify({
     logger: loggerOptions(config.logging.level, logDestination),

@@ -8,6 +8,9 @@ import { noModel, pathModel, type Profile } from './types.js'
 export const torchserve: Profile = {
   framework: 'torchserve',
   healthPath: '/ping',
+  envelope: 'torchserve',
+  // The inference port's other APIs and the management API's paths, as TorchServe's clients call them.
+  envelopePaths: { '/predictions': 'torchserve', '/explanations': 'torchserve', '/ping': 'torchserve', '/models': 'torchserve', '/api-description': 'torchserve', '/workflows': 'torchserve' },
   reservedModelNames: [],
   rules: [
     { id: 'predictions', methods: ['POST', 'PUT'], path: '/predictions/{model}', model: pathModel, streaming: 'maybe' },
@@ -15,11 +18,11 @@ export const torchserve: Profile = {
     { id: 'ping', methods: ['GET'], path: '/ping', model: noModel, streaming: 'never' },
     { id: 'explanations', group: 'explanations', methods: ['POST'], path: '/explanations/{model}', model: pathModel, streaming: 'never' },
     { id: 'explanations-version', group: 'explanations', methods: ['POST'], path: '/explanations/{model}/{version}', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v2-explain', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/explain', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v2-health-live', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never' },
-    { id: 'kserve-v2-health-ready', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never' }
+    { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v2-explain', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/explain', model: pathModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v2-health-live', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v2-health-ready', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never', envelope: 'kserve' }
   ]
 }

@@ -12,6 +12,8 @@ const modelRoutes = (id: string, method: string, suffix: string, streaming: Stre
 export const triton: Profile = {
   framework: 'triton',
   healthPath: '/v2/health/ready',
+  envelope: 'kserve',
+  envelopePaths: { '/v2': 'kserve' },
   // Triton matches /v2/models/stats (statistics) before its model routes.
   reservedModelNames: ['stats'],
   rules: [

@@ -17,6 +17,13 @@ export type ModelSource =
  */
 export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
 
+/**
+ * The error shape a framework's clients parse, for the gateway's own refusals
+ * (src/server/error-envelope.ts): the OpenAI API's, Anthropic's Messages API's, KServe v2's
+ * (Triton, TorchServe's KServe routes: `"error"` is a string) or TorchServe's own.
+ */
+export type ErrorEnvelope = 'openai' | 'anthropic' | 'kserve' | 'torchserve'
+
 export interface RouteRule {
   /** Stable name, used in logs and metrics. */
   readonly id: string
@@ -32,11 +39,20 @@ export interface RouteRule {
    * upstream offering the route and keeps the models the caller may use.
    */
   readonly answer?: 'model-list'
+  /** Its clients' error shape, when it is not the profile's. */
+  readonly envelope?: ErrorEnvelope
 }
 
 export interface Profile {
   readonly framework: Framework
   readonly rules: readonly RouteRule[]
+  /** The error shape of its routes' refusals. */
+  readonly envelope: ErrorEnvelope
+  /**
+   * Path prefixes (whole segments) its clients call besides its rules (management APIs, routes not
+   * enabled), answered in that shape when refused; the longest prefix over every profile wins.
+   */
+  readonly envelopePaths: Readonly<Record<string, ErrorEnvelope>>
   /** What the gateway probes for /readyz; never forwarded for clients. */
   readonly healthPath: string
   /**

@@ -8,6 +8,9 @@ import { bodyModel, noModel, type Profile } from './types.js'
 export const vllm: Profile = {
   framework: 'vllm',
   healthPath: '/health',
+  envelope: 'openai',
+  // Anthropic SDKs call /v1/messages; vLLM's own /v2 routes (Cohere style) are not KServe's.
+  envelopePaths: { '/v1/messages': 'anthropic', '/v2/rerank': 'openai', '/v2/embed': 'openai' },
   reservedModelNames: [],
   rules: [
     { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested' },

@@ -3,7 +3,8 @@
  * same method and template are one route whose candidates are the upstreams offering it, in config order.
  * @module
  */
-import type { RouteRule } from '../profiles/types.js'
+import { profiles } from '../profiles/index.js'
+import type { ErrorEnvelope, RouteRule } from '../profiles/types.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import { escapeRegExp } from './escape-regexp.js'
 
@@ -19,6 +20,8 @@ export interface Route {
    * (the upstream is not known yet); the chosen upstream's own limit is checked once it is.
    */
   readonly bodyBytes: number
+  /** The error shape of its refusals: its clients' (src/profiles). */
+  readonly envelope: ErrorEnvelope
 }
 
 export interface RouteMatch {
@@ -44,7 +47,7 @@ export class RouteTable {
   readonly routes: readonly Route[]
 
   constructor (upstreams: readonly Upstream[]) {
-    const byKey = new Map<string, { rule: RouteRule, candidates: Upstream[], reserved: Set<string> }>()
+    const byKey = new Map<string, { rule: RouteRule, envelope: ErrorEnvelope, candidates: Upstream[], reserved: Set<string> }>()
     for (const upstream of upstreams) {
       for (const rule of upstream.profile.rules) {
         if (rule.group !== undefined && !upstream.config.routes.includes(rule.group)) continue
@@ -52,7 +55,7 @@ export class RouteTable {
           const key = `${method} ${rule.path}`
           let entry = byKey.get(key)
           if (entry === undefined) {
-            entry = { rule: { ...rule, methods: [method] }, candidates: [], reserved: new Set() }
+            entry = { rule: { ...rule, methods: [method] }, envelope: rule.envelope ?? upstream.profile.envelope, candidates: [], reserved: new Set() }
             byKey.set(key, entry)
           }
           entry.candidates.push(upstream)
@@ -60,12 +63,29 @@ export class RouteTable {
         }
       }
     }
-    this.routes = [...byKey.values()].map(({ rule, candidates, reserved }) => {
+    this.routes = [...byKey.values()].map(({ rule, envelope, candidates, reserved }) => {
       const { pattern, params } = compileTemplate(rule.path)
       const modelGroup = rule.model.from === 'path' ? params.indexOf(rule.model.param) + 1 : 0
       const bodyBytes = Math.max(...candidates.map(upstream => upstream.bodyBytes))
-      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved, bodyBytes }
+      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved, bodyBytes, envelope }
     })
+  }
+
+  /**
+   * The error shape for a refused request to `target`, authenticated or not: its route's (by path,
+   * whatever the method), else the longest profile path prefix it falls under, else OpenAI's.
+   */
+  envelopeFor (target: string): ErrorEnvelope {
+    for (const route of this.routes) if (route.pattern.test(target)) return route.envelope
+    let longest = 0
+    let envelope: ErrorEnvelope = 'openai'
+    for (const [prefix, prefixEnvelope] of ENVELOPE_PATHS) {
+      if (prefix.length > longest && underPrefix(target, prefix)) {
+        longest = prefix.length
+        envelope = prefixEnvelope
+      }
+    }
+    return envelope
   }
 
   /**
@@ -84,6 +104,16 @@ export class RouteTable {
     }
     return undefined
   }
+}
+
+const ENVELOPE_PATHS: ReadonlyArray<readonly [string, ErrorEnvelope]> =
+  Object.values(profiles).flatMap(profile => Object.entries(profile.envelopePaths))
+
+/** Whether `target` is `prefix` or below it, by whole segments ("/v2" covers "/v2/x", not "/v22"). */
+function underPrefix (target: string, prefix: string): boolean {
+  if (!target.startsWith(prefix)) return false
+  const next = target.charCodeAt(prefix.length)
+  return Number.isNaN(next) || next === 0x2f || next === 0x3f
 }
 
 function decodeParam (raw: string): string | undefined {

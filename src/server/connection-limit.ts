@@ -8,9 +8,10 @@
  */
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
+import type { HttpErrorCode } from '../errors.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
 
-const CODE = 'IG_ERR_TOO_MANY_CONNECTIONS'
+const CODE: HttpErrorCode = 'IG_ERR_TOO_MANY_CONNECTIONS'
 
 export function limitConnectionsPerClient (server: Server, max: number, metrics: GatewayMetrics): void {
   const open = new Map<string, number>()

@@ -1,49 +1,58 @@
 /**
- * Every refusal and failure as one small JSON body: `{"error":{"code","message","requestId"}}` (the
- * id is in `x-request-id` too, set when the request's context opened). Codes are infergate's (`IG_ERR_*`); framework errors are mapped, with
- * messages of infergate's own (fastify's echo the target or a header); unexpected errors are logged
- * and shown only as `IG_ERR_INTERNAL`.
+ * Every refusal and failure as one small JSON body in its client's envelope (error-envelope.ts), from
+ * the one error table (src/errors.ts): status, `Retry-After` when retrying can help, never when it
+ * cannot, `Connection: close` when a body may still be arriving. The request id is in `x-request-id`
+ * too (set when the request's context opened). Framework errors are mapped, with messages of
+ * infergate's own (fastify's echo the target or a header); anything unforeseen is logged and shown
+ * only as `IG_ERR_INTERNAL`.
  * @module
  */
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { PathNonCanonicalError } from '../errors.js'
+import {
+  BadRequestError, BodyInvalidError, BodyTooLargeError, HTTP_ERRORS, InternalError, isHttpErrorCode,
+  MediaTypeUnsupportedError, PathNonCanonicalError, type HttpErrorCode, type HttpErrorSpec
+} from '../errors.js'
 import type { ObserveRefusedConnection } from '../observability/observer.js'
 import type { RepeatLimiter } from '../observability/repeat-limiter.js'
+import type { ErrorEnvelope } from '../profiles/types.js'
+import { errorBody } from './error-envelope.js'
 import { awaitsContinue } from './expect-continue.js'
 import type { OpenRequests } from './open-requests.js'
+import { rawErrorResponse } from './raw-response.js'
 import type { RequestContext } from './request-context.js'
 import { newRequestId } from './request-id.js'
 import { createRequestTimeoutHandler } from './request-timeout.js'
 
 interface Shown {
-  readonly code: string
+  readonly code: HttpErrorCode
   readonly message: string
 }
 
+const shownAs = (error: { code: HttpErrorCode, message: string }): Shown => ({ code: error.code, message: error.message })
+
 const FRAMEWORK_ERRORS: Readonly<Record<string, Shown>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'IG_ERR_MEDIA_TYPE', message: 'unsupported media type' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IG_ERR_BODY_TOO_LARGE', message: 'request body exceeds the limit' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'IG_ERR_BODY_INVALID', message: 'request body does not match its Content-Length' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: shownAs(new MediaTypeUnsupportedError('an unsupported media type')),
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IG_ERR_BODY_TOO_LARGE', message: new BodyTooLargeError(0).message.replace('0 bytes', 'the limit') },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: shownAs(new BodyInvalidError('it does not match its Content-Length')),
   // The router could not decode the path: escapes that are not UTF-8 (overlong forms such as %c0%af).
-  FST_ERR_BAD_URL: { code: 'IG_ERR_PATH_NONCANONICAL', message: new PathNonCanonicalError('percent escapes that are not UTF-8').message }
+  FST_ERR_BAD_URL: shownAs(new PathNonCanonicalError('percent escapes that are not UTF-8'))
 }
-const BAD_REQUEST: Shown = { code: 'IG_ERR_BAD_REQUEST', message: 'malformed request' }
+const BAD_REQUEST = shownAs(new BadRequestError())
+const INTERNAL = shownAs(new InternalError())
+// A retryable refusal whose stage named no better time (a limiter does).
+const RETRY_AFTER_S = '1'
 
-// A refused body may still be arriving, or (after `Expect: 100-continue`) may never come: the
-// connection cannot be reused for another request.
-const CLOSE_CONNECTION: ReadonlySet<string> = new Set(['IG_ERR_BODY_TOO_LARGE', 'IG_ERR_BODY_INVALID', 'IG_ERR_MEDIA_TYPE', 'IG_ERR_EXPECTATION_FAILED'])
-
-export function createErrorHandler (repeats: RepeatLimiter) {
+/** `envelopeFor`: the error shape for a target no route matched yet (RouteTable.envelopeFor). */
+export function createErrorHandler (repeats: RepeatLimiter, envelopeFor: (target: string) => ErrorEnvelope) {
   return function errorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const context = request.gate as RequestContext
     // The parser refused the request midway and answered it; what fails after is the consequence.
     if (context.parserStatus !== undefined) return
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
     let shown: Shown
-    if (error.code?.startsWith('IG_ERR_') && error.code !== 'IG_ERR_INTERNAL') {
-      shown = error
-    } else if (status < 500) {
+    if (error.code !== undefined && isHttpErrorCode(error.code) && error.code !== 'IG_ERR_INTERNAL') {
+      shown = { code: error.code, message: error.message }
+    } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       shown = FRAMEWORK_ERRORS[error.code] ?? BAD_REQUEST
     } else if (request.raw.destroyed) {
       // The connection is gone (the client left mid-body, or the gateway cut it for malformed bytes):
@@ -56,28 +65,26 @@ export function createErrorHandler (repeats: RepeatLimiter) {
       return
     } else {
       request.log.error({ err: error, reqId: request.id }, 'unexpected error')
-      shown = { code: 'IG_ERR_INTERNAL', message: 'internal error' }
+      shown = INTERNAL
     }
-    const code = shown.code
+    const { code } = shown
+    const spec: HttpErrorSpec = HTTP_ERRORS[code]
     context.refusal = code
-    if (status === 401) reply.header('www-authenticate', 'Bearer realm="infergate"')
-    if (CLOSE_CONNECTION.has(code) || awaitsContinue(request.raw)) reply.header('connection', 'close')
-    reply.code(status).type('application/json; charset=utf-8')
-      .send({ error: { code, message: shown.message, requestId: request.id } })
+    if (spec.status === 401) reply.header('www-authenticate', 'Bearer realm="infergate"')
+    if (spec.closesConnection === true || awaitsContinue(request.raw)) reply.header('connection', 'close')
+    if (!spec.retryable) reply.removeHeader('retry-after')
+    else if (!reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
+    const envelope = context.match?.route.envelope ?? envelopeFor(request.raw.url as string)
+    reply.code(spec.status).type('application/json; charset=utf-8')
+      .send(errorBody(envelope, code, spec, shown.message, request.id))
   }
 }
 
-interface ParserRefusal extends Shown {
-  readonly status: number
-  readonly statusText: string
-}
-
 // What node's parser refuses, by its error code; anything else is a malformed request.
-const PARSER_REFUSALS: Readonly<Record<string, ParserRefusal>> = {
-  HPE_HEADER_OVERFLOW: { status: 431, statusText: 'Request Header Fields Too Large', code: 'IG_ERR_HEADERS_TOO_LARGE', message: 'request headers exceed the limit' }
+const PARSER_REFUSALS: Readonly<Record<string, HttpErrorCode>> = {
+  HPE_HEADER_OVERFLOW: 'IG_ERR_HEADERS_TOO_LARGE'
 }
 const CLIENT_LEFT: ReadonlySet<string> = new Set(['ECONNRESET', 'HPE_INVALID_EOF_STATE'])
-const MALFORMED: ParserRefusal = { status: 400, statusText: 'Bad Request', code: 'IG_ERR_BAD_REQUEST', message: 'malformed HTTP request' }
 
 /**
  * Requests the HTTP parser refused (malformed, smuggling attempts, headers over the limit). Answered
@@ -102,25 +109,19 @@ export function createClientErrorHandler (openRequests: OpenRequests, observe: O
       socket.destroy()
       return
     }
-    const refusal = PARSER_REFUSALS[err.code ?? ''] ?? MALFORMED
+    const code = PARSER_REFUSALS[err.code ?? ''] ?? 'IG_ERR_BAD_REQUEST'
     const open = openRequests.count(socket)
     const latest = openRequests.latest(socket)
     if (open === 1 && latest !== undefined && !latest.request.raw.complete && !latest.reply.raw.headersSent) {
-      latest.refusal = refusal.code
+      latest.refusal = code
       latest.refusalReason = err.code
-      latest.parserStatus = refusal.status
-      socket.end(rawErrorResponse(refusal, latest.request.id))
+      latest.parserStatus = HTTP_ERRORS[code].status
+      socket.end(rawErrorResponse(code, latest.request.id, latest.match?.route.envelope))
       return
     }
     const requestId = newRequestId()
-    observe({ requestId, code: refusal.code, status: open === 0 ? refusal.status : 0, reason: err.code, remoteAddress: socket.remoteAddress })
-    if (open === 0) socket.end(rawErrorResponse(refusal, requestId))
+    observe({ requestId, code, status: open === 0 ? HTTP_ERRORS[code].status : 0, reason: err.code, remoteAddress: socket.remoteAddress })
+    if (open === 0) socket.end(rawErrorResponse(code, requestId))
     else openRequests.closeWhenDone(socket)
   }
-}
-
-function rawErrorResponse (refusal: ParserRefusal, requestId: string): string {
-  const body = JSON.stringify({ error: { code: refusal.code, message: refusal.message, requestId } })
-  return `HTTP/1.1 ${refusal.status} ${refusal.statusText}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-    `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`
 }

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net'
 import { RequestTimeoutError } from '../errors.js'
 import type { ObserveRefusedConnection } from '../observability/observer.js'
 import type { OpenRequests } from './open-requests.js'
+import { rawErrorResponse } from './raw-response.js'
 import { newRequestId } from './request-id.js'
 
 // Bounds on how often node walks the connections still receiving a request: a check each second is
@@ -22,14 +23,6 @@ const MAX_CHECK_MS = 1000
 const MIN_CHECK_MS = 50
 // How long a refused socket may take to flush its 408 before it is destroyed regardless.
 const LINGER_MS = 1000
-
-const TIMEOUT_CODE = 'IG_ERR_REQUEST_TIMEOUT'
-
-function timeoutResponse (requestId: string): string {
-  const body = JSON.stringify({ error: { code: TIMEOUT_CODE, message: new RequestTimeoutError().message, requestId } })
-  return 'HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json; charset=utf-8\r\n' +
-    `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`
-}
 
 /** node's `connectionsCheckingInterval` for these bounds (0 = that bound is off). */
 export function checkingIntervalMs (headersTimeoutMs: number, requestTimeoutMs: number): number {
@@ -44,13 +37,13 @@ export function createRequestTimeoutHandler (openRequests: OpenRequests, observe
     const context = openRequests.latest(socket)
     if (context === undefined) {
       const requestId = newRequestId()
-      observe({ requestId, code: TIMEOUT_CODE, status: socket.writable ? 408 : 0, reason: 'timeout', remoteAddress: socket.remoteAddress })
+      observe({ requestId, code: 'IG_ERR_REQUEST_TIMEOUT', status: socket.writable ? 408 : 0, reason: 'timeout', remoteAddress: socket.remoteAddress })
       if (!socket.writable) {
         socket.destroy()
         return
       }
       socket.setTimeout(LINGER_MS, () => { socket.destroy() })
-      socket.end(timeoutResponse(requestId), () => { socket.destroy() })
+      socket.end(rawErrorResponse('IG_ERR_REQUEST_TIMEOUT', requestId), () => { socket.destroy() })
       return
     }
     const { reply } = context

@@ -8,11 +8,12 @@ import { stringify } from 'yaml'
 import { hashKey } from '../../src/auth/api-keys.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { startEmulators, startStack, stackConfig } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const status = async (url: string, key: string) => {
   const response = await request(`${url}/v2/models/demo-tensor`, { headers: { authorization: `Bearer ${key}` } })
-  const body = await response.body.json() as { error?: { message: string } }
-  return response.statusCode === 200 ? 200 : `${response.statusCode} ${body.error?.message ?? ''}`
+  const body = await response.body.text()
+  return response.statusCode === 200 ? 200 : `${response.statusCode} ${gatewayRefusal(body).message}`
 }
 
 test('several keys per identity, expiry and revocation', async (t) => {

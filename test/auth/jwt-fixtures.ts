@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
 import { request } from 'undici'
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from 'jose'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 export const ISSUER = 'https://issuer.test'
 export const AUDIENCE = 'infergate'
@@ -99,11 +100,11 @@ export async function refusalOf (stack: { url: string, gateway: { metricsUrl: st
   path = '/v2/models/demo-tensor') {
   const before = await authFailures(stack.gateway.metricsUrl)
   const response = await request(`${stack.url}${path}`, { headers })
-  const body = await response.body.json() as { error?: { code: string } }
+  const body = await response.body.json()
   const after = await authFailures(stack.gateway.metricsUrl)
   const raised = [...after].find(([series, count]) => count > (before.get(series) ?? 0))?.[0]
   const [method, reason] = raised?.split(' ') ?? []
-  return { status: response.statusCode, code: body.error?.code, method, reason }
+  return { status: response.statusCode, code: response.statusCode >= 400 ? gatewayRefusal(body).code : undefined, method, reason }
 }
 
 /** As refusalOf, presenting a bearer token. */

@@ -9,11 +9,14 @@ import { startStack } from '../helpers/stack.js'
 import {
   AUDIENCE, b64url, ISSUER, kidVariants, sign, signingKey, signRaw, signToLength, startJwksServer, tokenRefusal
 } from './jwt-fixtures.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 async function call (url: string, token: string, path = '/v2/models/demo-tensor') {
   const response = await request(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } })
-  const body = await response.body.json() as { error?: { code: string, message: string } }
-  return { status: response.statusCode, code: body.error?.code, message: body.error?.message }
+  const body = await response.body.text()
+  if (response.statusCode < 400) return { status: response.statusCode, code: undefined, message: undefined }
+  const { code, message } = gatewayRefusal(body)
+  return { status: response.statusCode, code, message }
 }
 
 function jwtConfig (jwksUri: string, extra: Record<string, unknown> = {}) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { request } from 'undici'
 import type { Emulator } from '../../src/emulators/index.js'
 import { auth, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 export interface Answer {
   readonly status: number
@@ -19,7 +20,7 @@ export async function postJson (stack: Stack, path: string, body: unknown, heade
 /** A 400 naming `rule`, and nothing reached `emulator`. */
 export function assertRefused (answer: Answer, rule: string, emulator: Emulator, because?: RegExp): void {
   assert.equal(answer.status, 400, answer.body)
-  const error = (JSON.parse(answer.body) as { error: { code: string, message: string } }).error
+  const error = gatewayRefusal(answer.body)
   assert.equal(error.code, 'IG_ERR_GUARD_REFUSED')
   assert.match(error.message, new RegExp(`guard ${rule} `))
   if (because !== undefined) assert.match(error.message, because)

@@ -5,6 +5,7 @@ import { request } from 'undici'
 import { createGuards } from '../../src/guards/index.js'
 import { GatewayMetrics } from '../../src/observability/metrics.js'
 import { auth, startStack, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 import { assertRefused } from './helpers.js'
 
 const INFER = '/v2/models/demo-tensor/infer'
@@ -74,7 +75,9 @@ test('JSON infer bodies: shared memory, tensor counts, depth, duplicate keys and
   const twice = '{"inputs":[{"name":"INPUT0","datatype":"FP32","shape":[1,2],"data":[1,2],"parameters":{"shared_memory_region":"r"},"p\\u0061rameters":{}}]}'
   const ambiguous = await request(`${stack.url}${INFER}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: twice })
   assert.equal(ambiguous.statusCode, 400)
-  assert.match(await ambiguous.body.text(), /IG_ERR_BODY_INVALID.*parameters.*appears twice/)
+  const refusal = gatewayRefusal(await ambiguous.body.text())
+  assert.equal(refusal.code, 'IG_ERR_BODY_INVALID')
+  assert.match(refusal.message, /parameters.*appears twice/)
 
   const gzip = await request(`${stack.url}${INFER}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: Buffer.from([0x1f, 0x8b, 0, 0]) })
   assert.equal(gzip.statusCode, 415)

@@ -18,6 +18,7 @@ import { buildToken, caseBytes, readCases, requestLine, type Expect } from '../h
 import { rawExchange, splitResponses, type RawExchange } from '../helpers/raw-http.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const CONCURRENCY = 8
 const CASE_TIMEOUT_MS = 3000
@@ -34,12 +35,10 @@ interface Case {
 
 interface LogLine { msg: string, reqId?: string, event?: string, status?: number, refusal?: string }
 
-interface ErrorBody { error?: { code?: unknown, requestId?: unknown } }
-
 function errorOf (body: string): { code: string, requestId: unknown } | undefined {
   try {
-    const error = (JSON.parse(body) as ErrorBody).error
-    return typeof error?.code === 'string' && error.code.startsWith('IG_ERR_') ? { code: error.code, requestId: error.requestId } : undefined
+    const error = gatewayRefusal(body)
+    return typeof error.code === 'string' && error.code.startsWith('IG_ERR_') ? { code: error.code, requestId: error.requestId } : undefined
   } catch {
     return undefined
   }

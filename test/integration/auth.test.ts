@@ -4,6 +4,7 @@ import { request } from 'undici'
 import { hashKey } from '../../src/auth/api-keys.js'
 import { AUDIENCE, ISSUER, kidVariants, refusalOf, signingKey, signToLength } from '../auth/jwt-fixtures.js'
 import { auth, KEYS, startStack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const chatBody = JSON.stringify({ model: 'demo-llm', messages: [] })
 
@@ -25,8 +26,7 @@ test('missing, malformed and unknown credentials get 401 with WWW-Authenticate a
     })
     assert.equal(response.statusCode, 401, JSON.stringify(headers).slice(0, 80))
     assert.match(String(response.headers['www-authenticate']), /^Bearer/)
-    const body = await response.body.json() as { error: { code: string } }
-    assert.equal(body.error.code, 'IG_ERR_UNAUTHENTICATED')
+    assert.equal(gatewayRefusal(await response.body.json()).code, 'IG_ERR_UNAUTHENTICATED')
   }
   // Never from the query string.
   const query = await request(`${stack.url}/v1/models?api_key=${KEYS.alice}`)
@@ -76,7 +76,7 @@ test('an identity may use only its models: 403 outside its scope, nothing forwar
   ]
   for (const response of await Promise.all(refused)) {
     assert.equal(response.statusCode, 403)
-    assert.equal((await response.body.json() as { error: { code: string } }).error.code, 'IG_ERR_MODEL_NOT_ALLOWED')
+    assert.equal(gatewayRefusal(await response.body.json()).code, 'IG_ERR_MODEL_NOT_ALLOWED')
   }
   assert.deepEqual(stack.triton.received, [])
   assert.deepEqual(stack.torchserve.received, [])

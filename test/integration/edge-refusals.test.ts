@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { rawConnection, rawRequest, type RawResponse } from '../helpers/raw-http.js'
 import { KEYS, startStack, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const ALICE = `Authorization: Bearer ${KEYS.alice}\r\n`
 const CHAT = '{"model":"demo-llm","messages":[{"role":"user","content":"hi"}]}'
@@ -20,7 +21,7 @@ function header (response: RawResponse, name: string): string | undefined {
 }
 
 function errorOf (response: RawResponse): { code: string, message: string, requestId: string } {
-  return (JSON.parse(response.body) as { error: { code: string, message: string, requestId: string } }).error
+  return gatewayRefusal(response.body)
 }
 
 async function refusals (stack: Stack, code: string): Promise<number> {

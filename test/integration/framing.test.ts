@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js'
 import { KEYS, startStack, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 interface Expect {
   readonly status: number
@@ -91,7 +92,7 @@ const CASES: ReadonlyArray<readonly [string, string, Expect]> = [
 ]
 
 function errorOf (response: RawResponse): { code?: unknown, message?: unknown } {
-  return (JSON.parse(response.body) as { error?: { code?: unknown, message?: unknown } }).error ?? {}
+  return gatewayRefusal(response.body)
 }
 
 function received (stack: Stack): number {

@@ -6,6 +6,7 @@ import { startEmulator } from '../../src/emulators/index.js'
 import { startGateway } from '../../src/server/serve.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { auth, KEYS, startEmulators, startStack, stackConfig, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const LIMIT = 1024
 
@@ -17,7 +18,7 @@ test('bodies over limits.bodyBytes get 413 and reach no upstream, with Content-L
     method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: big
   })
   assert.equal(declared.statusCode, 413)
-  assert.equal((await declared.body.json() as { error: { code: string } }).error.code, 'IG_ERR_BODY_TOO_LARGE')
+  assert.equal(gatewayRefusal(await declared.body.json()).code, 'IG_ERR_BODY_TOO_LARGE')
 
   async function * chunked () {
     for (let i = 0; i < 8; i++) yield Buffer.alloc(256, 0x61)
@@ -74,7 +75,7 @@ test('JSON routes refuse bodies that are not a JSON object naming a served model
   for (const [type, body, status, code] of cases) {
     const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...auth(), 'content-type': type }, body })
     assert.equal(response.statusCode, status, body)
-    assert.equal((await response.body.json() as { error: { code: string } }).error.code, code)
+    assert.equal(gatewayRefusal(await response.body.json()).code, code)
   }
   const empty = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: auth() })
   assert.equal(empty.statusCode, 400)
@@ -103,7 +104,7 @@ function tensorOf (bytes: number): { body: Buffer, headerLength: number } {
 async function post (url: string, path: string, headers: Record<string, string>, body: string | Buffer) {
   const response = await request(`${url}${path}`, { method: 'POST', headers: { ...auth(), ...headers }, body })
   const text = await response.body.text()
-  return { status: response.statusCode, text, code: response.statusCode >= 400 ? (JSON.parse(text) as { error: { code: string } }).error.code : undefined }
+  return { status: response.statusCode, text, code: response.statusCode >= 400 ? gatewayRefusal(text).code : undefined }
 }
 
 const json = { 'content-type': 'application/json' }

@@ -5,6 +5,7 @@ import { hashKey } from '../../src/auth/api-keys.js'
 import { startGateway } from '../../src/server/serve.js'
 import { startEmulator } from '../../src/emulators/index.js'
 import { KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 test('GET /v1/models merges every vLLM upstream and lists only what each serves and the caller may use', async (t) => {
   const emulators = await startEmulators(t, { emulators: { vllm: { models: ['llama-8b', 'llama-70b', 'rogue-model'] } } })
@@ -67,5 +68,5 @@ test('GET /v1/models with one upstream down lists the others; with all down, 502
   t.after(() => fresh.app.close())
   const none = await request(`${fresh.url}/v1/models`, { headers: { authorization: `Bearer ${KEYS.alice}` } })
   assert.equal(none.statusCode, 502)
-  assert.equal((await none.body.json() as { error: { code: string } }).error.code, 'IG_ERR_UPSTREAM_UNREACHABLE')
+  assert.equal(gatewayRefusal(await none.body.json()).code, 'IG_ERR_UPSTREAM_UNREACHABLE')
 })

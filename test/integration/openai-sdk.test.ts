@@ -57,3 +57,27 @@ test('the SDK does not retry a request that can never fit its token budget: one 
   assert.equal(answered, 1)
   assert.deepEqual(stack.vllm.received, [])
 })
+
+test('gateway refusals fill the SDK error\'s code, type, param and requestID, as vLLM\'s own errors do', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { models: ['demo-llm'] } } })
+  const client = (key: string) => new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: key, maxRetries: 0 })
+  const cases: ReadonlyArray<readonly [string, () => Promise<unknown>, number, string, string, string | null]> = [
+    ['unknown key', () => client('ig_wrong').models.list(), 401, 'IG_ERR_UNAUTHENTICATED', 'authentication_error', null],
+    ['model outside the scope', () => client(KEYS.scoped).chat.completions.create({ model: 'other-llm', messages: [] }), 403, 'IG_ERR_MODEL_NOT_ALLOWED', 'permission_error', 'model'],
+    ['model nobody serves', () => client(KEYS.alice).chat.completions.create({ model: 'other-llm', messages: [] }), 404, 'IG_ERR_MODEL_NOT_FOUND', 'not_found_error', 'model'],
+    ['route not on the allowlist', () => client(KEYS.alice).files.list(), 404, 'IG_ERR_ROUTE_NOT_ALLOWED', 'not_found_error', null]
+  ]
+  for (const [name, call, status, code, type, param] of cases) {
+    await t.test(name, async () => {
+      const err = await call().then(() => assert.fail('admitted'), (e: unknown) => e)
+      assert.ok(err instanceof OpenAI.APIError, String(err))
+      assert.equal(err.status, status)
+      assert.equal(err.code, code)
+      assert.equal(err.type, type)
+      assert.equal(err.param, param)
+      assert.ok(typeof err.requestID === 'string' && err.requestID.length > 0)
+      assert.match(err.message, new RegExp(`^${status} `))
+    })
+  }
+  assert.deepEqual(stack.vllm.received, [])
+})

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js'
 import { KEYS, startStack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 interface Expect {
   readonly status: number
@@ -189,8 +190,8 @@ const CASES: ReadonlyArray<readonly [string, string | Buffer, Expect]> = [
 ]
 
 function errorCode (response: RawResponse): string | undefined {
-  const parsed = JSON.parse(response.body) as { error?: { code?: unknown } }
-  return typeof parsed.error?.code === 'string' ? parsed.error.code : undefined
+  const { code } = gatewayRefusal(response.body)
+  return typeof code === 'string' ? code : undefined
 }
 
 function checkRefused (response: RawResponse, expected: Expect): void {
@@ -200,7 +201,7 @@ function checkRefused (response: RawResponse, expected: Expect): void {
   const code = errorCode(response)
   assert.ok(code !== undefined && expected.codes.includes(code), `error code ${code}, expected one of ${expected.codes.join(', ')}`)
   const requestId = /\r\nx-request-id: *([^\r]+)/i.exec(response.head)?.[1]
-  assert.equal(requestId, (JSON.parse(response.body) as { error: { requestId: string } }).error.requestId, 'x-request-id header')
+  assert.equal(requestId, gatewayRefusal(response.body).requestId, 'x-request-id header')
 }
 
 test('path, Host and framing tricks are refused before any backend sees them', async t => {

@@ -13,6 +13,7 @@ import { request, type Dispatcher } from 'undici'
 import { startGateway, type RunningGateway } from '../../src/server/serve.js'
 import { auth, startEmulators, stackConfig } from '../helpers/stack.js'
 import { listen } from '../helpers/listen.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const chat = {
   method: 'POST' as const,
@@ -114,7 +115,7 @@ test('an upstream status outside 200-599 is a 502, not relayed', async (t) => {
   const gateway = await gatewayBefore(t, await listen(t, upstream))
   const response = await request(`${gateway.url}/v1/chat/completions`, chat)
   assert.equal(response.statusCode, 502)
-  assert.equal((await response.body.json() as { error: { code: string } }).error.code, 'IG_ERR_UPSTREAM_BAD_RESPONSE')
+  assert.equal(gatewayRefusal(await response.body.json()).code, 'IG_ERR_UPSTREAM_BAD_RESPONSE')
 })
 
 test('a stream does not hold its parsed request body: a long prompt is let go once forwarded', async (t) => {

@@ -12,6 +12,7 @@ import { request } from 'undici'
 import { parseConfig } from '../../src/config/load.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, KEYS, startEmulators, startStack, stackConfig, type Stack } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 interface Outcome {
   /** Seconds from the first byte sent to the socket's close. */
@@ -48,8 +49,7 @@ function assertTimedOut (outcome: Outcome): void {
   if (outcome.text === '') return
   assert.match(outcome.text, /^HTTP\/1\.1 408 /, outcome.text.slice(0, 200))
   assert.match(outcome.text, /\r\nconnection: *close/i)
-  const body = JSON.parse(outcome.text.slice(outcome.text.indexOf('\r\n\r\n') + 4)) as { error: { code: string } }
-  assert.equal(body.error.code, 'IG_ERR_REQUEST_TIMEOUT')
+  assert.equal(gatewayRefusal(outcome.text.slice(outcome.text.indexOf('\r\n\r\n') + 4)).code, 'IG_ERR_REQUEST_TIMEOUT')
 }
 
 function assertWithin (outcome: Outcome, from: number, to: number): void {

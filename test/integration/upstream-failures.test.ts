@@ -6,6 +6,7 @@ import { request } from 'undici'
 import { startGateway } from '../../src/server/serve.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { auth, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const chat = (stream = false) => ({
   method: 'POST' as const,
@@ -15,8 +16,7 @@ const chat = (stream = false) => ({
 
 async function errorOf (url: string, options: ReturnType<typeof chat>) {
   const response = await request(url, options)
-  const body = await response.body.json() as { error: { code: string } }
-  return { status: response.statusCode, code: body.error.code }
+  return { status: response.statusCode, code: gatewayRefusal(await response.body.json()).code }
 }
 
 test('an upstream that refuses connections: 502 IG_ERR_UPSTREAM_UNREACHABLE', async (t) => {
@@ -115,7 +115,7 @@ test('an upstream that answers 101: 502 IG_ERR_UPSTREAM_UPGRADE, no tunnel, the 
       const response = await request(`${gateway.url}/v2/models/demo-tensor`, { headers: auth() })
       const body = await response.body.text()
       assert.equal(response.statusCode, 502)
-      assert.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'IG_ERR_UPSTREAM_UPGRADE')
+      assert.equal(gatewayRefusal(body).code, 'IG_ERR_UPSTREAM_UPGRADE')
       await upstream.closed
     })
     await t.test(`${name}, asked by a client that wants an upgrade itself`, async () => {

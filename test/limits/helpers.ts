@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { request } from 'undici'
 import { auth, KEYS } from '../helpers/stack.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 export interface Refusal {
   readonly status: number
@@ -30,7 +31,7 @@ export async function chat (url: string, fields: Record<string, unknown> = {}, h
     body: chatBody(fields)
   })
   const text = await response.body.text()
-  const code = response.statusCode >= 400 ? (JSON.parse(text) as { error?: { code?: string } }).error?.code : undefined
+  const code = response.statusCode >= 400 ? gatewayRefusal(text).code : undefined
   const retryAfter = response.headers['retry-after']
   return { status: response.statusCode, code, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined, headers: response.headers, text }
 }

@@ -5,6 +5,7 @@ import { request } from 'undici'
 import type { RecordedRequest } from '../../src/emulators/index.js'
 import { auth, KEYS, startStack } from '../helpers/stack.js'
 import { chat, chatBody, eventually } from './helpers.js'
+import { gatewayRefusal } from '../helpers/refusal.js'
 
 const admitted = async (url: string, fields: Record<string, unknown>, headers: Record<string, string> = {}, key: string = KEYS.alice) => {
   const response = await chat(url, fields, headers, key)
@@ -41,7 +42,7 @@ test('a request that can never fit the identity\'s budget: 400 IG_ERR_TOKEN_REQU
       assert.equal(refused.status, 400)
       assert.equal(refused.code, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE')
       assert.equal(refused.retryAfter, undefined)
-      const message = (JSON.parse(refused.text) as { error: { message: string } }).error.message
+      const message = gatewayRefusal(refused.text).message
       assert.match(message, new RegExp(`\\b${tokens}\\b.*\\b${max}\\b`))
     })
   }

@@ -162,7 +162,7 @@ test('a client-caused body failure is a warning without a stack trace, never an 
   const malformed = await rawConnection(gateway.url)
   malformed.write(`${head}5\r\nhello\r\nZZZ\r\n`)
   // the parser failed inside the request being read: that request is refused, in JSON
-  assert.match(await malformed.closed, /^HTTP\/1\.1 400 Bad Request\r\n[^]*"code":"IG_ERR_BAD_REQUEST"/)
+  assert.match(await malformed.closed, /^HTTP\/1\.1 400 Bad Request\r\n[^]*"type":"IG_ERR_BAD_REQUEST"/)
   const abandoned = await rawConnection(gateway.url)
   abandoned.write(`${head}400\r\nhalf`)
   abandoned.destroy()

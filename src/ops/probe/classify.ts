@@ -10,8 +10,9 @@ import type { RawAnswer } from './send.js'
 
 export type Verdict = 'exposed' | 'refused' | 'guarded' | 'absent' | 'rejected' | 'error'
 
-// infergate's refusals are 4xx with `{"error":{"code":"IG_ERR_…"}}`; its 5xx mean "forwarded, then failed".
-const GATEWAY_REFUSAL = /"code"\s*:\s*"IG_ERR_[A-Z_]+"/
+// infergate's refusals are 4xx naming an `IG_ERR_…` code in their envelope (`code`, or TorchServe's
+// `type`); its 5xx mean "forwarded, then failed".
+const GATEWAY_REFUSAL = /"(?:code|type)"\s*:\s*"IG_ERR_[A-Z_]+"/
 // TorchServe answers a bad or missing token with 400, not 401 (backends.md 3.6).
 const TORCHSERVE_KEY_REFUSAL = /"type"\s*:\s*"InvalidKeyException"/
 
