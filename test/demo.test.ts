@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { request } from 'undici'
+import { freePort } from './helpers/listen.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
@@ -17,15 +18,6 @@ async function takenPort (t: TestContext): Promise<number> {
   await once(server, 'listening')
   t.after(() => { server.close() })
   return (server.address() as AddressInfo).port
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 /** `infergate demo` until it says it is ready; its whole process group is killed with the test. */

@@ -4,11 +4,10 @@
  * @module
  */
 import { spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { request } from 'undici'
+import { freePort } from '../helpers/listen.js'
 import { auth, KEYS } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 
@@ -46,14 +45,6 @@ export async function eventually<T> (check: () => Promise<T>, attempts = 200): P
       await delay(10)
     }
   }
-}
-
-export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const port = (server.address() as { port: number }).port
-  await new Promise(resolve => server.close(resolve))
-  return port
 }
 
 /** A throwaway redis-server (no persistence), stopped with the test. */

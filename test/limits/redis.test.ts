@@ -4,7 +4,8 @@ import { request } from 'undici'
 import { startGateway } from '../../src/server/serve.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
-import { chat, chatBody, eventually, freePort, startRedis } from './helpers.js'
+import { freePort } from '../helpers/listen.js'
+import { chat, chatBody, eventually, startRedis } from './helpers.js'
 
 const info = { level: 'info' }
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { request } from 'undici'
+import { freePort } from '../helpers/listen.js'
 import { auth, startStack } from '../helpers/stack.js'
 
 const OBSERVABILITY = new URL('../../deploy/observability/', import.meta.url)
@@ -16,14 +16,6 @@ const run = promisify(execFile)
 /** What a test says when a binary that `npm test` makes sure of (test/setup/services.ts) cannot start. */
 function cannotStart (binary: string, err: unknown): Error {
   return new Error(`${binary} could not start (${(err as NodeJS.ErrnoException).code ?? String(err)}): npm test installs it, see test/setup/services.ts`)
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await new Promise(resolve => server.once('listening', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise(resolve => server.close(resolve))
-  return port
 }
 
 /** Prometheus answers on its own schedule (scrapes every second): poll its API until `ready` says so. */
