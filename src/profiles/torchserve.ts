@@ -1,5 +1,9 @@
 import { noModel, pathModel, type Profile } from './types.js'
 
+// The KServe handlers take the model as the part of its segment before the first ":"
+// (InferenceRequestHandler.handleKFV2Predictions, backends-2026.md finding 1).
+const kserveModel = { model: ':' }
+
 /**
  * TorchServe's inference port. The management (8081) and metrics (8082) ports are never proxied;
  * SageMaker-style, legacy predict, workflow and plugin routes are not allowed (backends.md 3.2).
@@ -12,16 +16,18 @@ export const torchserve: Profile = {
   // The inference port's other APIs and the management API's paths, as TorchServe's clients call them.
   envelopePaths: { '/predictions': 'torchserve', '/explanations': 'torchserve', '/ping': 'torchserve', '/models': 'torchserve', '/api-description': 'torchserve', '/workflows': 'torchserve' },
   reservedModelNames: [],
+  // QueryStringDecoder decodes the path before the model is read from it.
+  pathDecoding: 'percent-decoded',
   rules: [
     { id: 'predictions', methods: ['POST', 'PUT'], path: '/predictions/{model}', model: pathModel, streaming: 'maybe' },
     { id: 'predictions-version', methods: ['POST', 'PUT'], path: '/predictions/{model}/{version}', model: pathModel, streaming: 'maybe' },
     { id: 'ping', methods: ['GET'], path: '/ping', model: noModel, streaming: 'never' },
     { id: 'explanations', group: 'explanations', methods: ['POST'], path: '/explanations/{model}', model: pathModel, streaming: 'never' },
     { id: 'explanations-version', group: 'explanations', methods: ['POST'], path: '/explanations/{model}/{version}', model: pathModel, streaming: 'never' },
-    { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never', envelope: 'kserve' },
-    { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never', envelope: 'kserve' },
-    { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never', envelope: 'kserve' },
-    { id: 'kserve-v2-explain', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/explain', model: pathModel, streaming: 'never', envelope: 'kserve' },
+    { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
+    { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
+    { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
+    { id: 'kserve-v2-explain', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/explain', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
     { id: 'kserve-v2-health-live', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never', envelope: 'kserve' },
     { id: 'kserve-v2-health-ready', group: 'kserve-v2', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never', envelope: 'kserve' }
   ]

@@ -16,6 +16,8 @@ export const triton: Profile = {
   envelopePaths: { '/v2': 'kserve' },
   // Triton matches /v2/models/stats (statistics) before its model routes.
   reservedModelNames: ['stats'],
+  // HTTPAPIServer::Handle matches the raw URI and never unescapes it (backends-2026.md, finding 2).
+  pathDecoding: 'raw',
   rules: [
     ...modelRoutes('infer', 'POST', '/infer', 'never'),
     ...modelRoutes('generate', 'POST', '/generate', 'never'),

@@ -24,6 +24,13 @@ export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
  */
 export type ErrorEnvelope = 'openai' | 'anthropic' | 'kserve' | 'torchserve'
 
+/**
+ * How the backend reads a path parameter: `raw`, the escapes left as sent (Triton matches the
+ * undecoded target), or `percent-decoded`, as the gateway reads it. A parameter holding a `%` never
+ * matches a raw backend's rule: the gateway would check the decoded name, the backend use the escaped one.
+ */
+export type PathDecoding = 'raw' | 'percent-decoded'
+
 export interface RouteRule {
   /** Stable name, used in logs and metrics. */
   readonly id: string
@@ -41,6 +48,11 @@ export interface RouteRule {
   readonly answer?: 'model-list'
   /** Its clients' error shape, when it is not the profile's. */
   readonly envelope?: ErrorEnvelope
+  /**
+   * Per path parameter, the characters its backend reads differently from the gateway (TorchServe cuts
+   * a KServe model name at its first `:`): a value holding one, plain or escaped, never matches.
+   */
+  readonly paramRefuses?: Readonly<Record<string, string>>
 }
 
 export interface Profile {
@@ -60,6 +72,7 @@ export interface Profile {
    * (Triton serves statistics at /v2/models/stats): a request naming one never matches.
    */
   readonly reservedModelNames: readonly string[]
+  readonly pathDecoding: PathDecoding
 }
 
 export const bodyModel: ModelSource = { from: 'body', field: 'model' }

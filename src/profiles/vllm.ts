@@ -12,6 +12,8 @@ export const vllm: Profile = {
   // Anthropic SDKs call /v1/messages; vLLM's own /v2 routes (Cohere style) are not KServe's.
   envelopePaths: { '/v1/messages': 'anthropic', '/v2/rerank': 'openai', '/v2/embed': 'openai' },
   reservedModelNames: [],
+  // uvicorn hands Starlette the decoded path; its allowed paths hold no parameters anyway.
+  pathDecoding: 'percent-decoded',
   rules: [
     { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested' },
     { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },

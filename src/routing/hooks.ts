@@ -38,7 +38,7 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
     // GET routes carry no body; one that came anyway would be read by nobody or by the backend alone.
     if (rule.methods[0] === 'GET' && hasBody(request)) throw new BodyNotAllowedError('GET')
     context.match = match
-    if (match.pathModel !== undefined) selectUpstream(context, match.route, match.pathModel)
+    if (match.pathModel !== undefined) selectUpstream(context, match.candidates, match.pathModel)
     done()
   }
 
@@ -53,11 +53,11 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
 
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const context = request.gate as RequestContext
-    const route = (context.match as NonNullable<RequestContext['match']>).route
-    if (route.rule.model.from === 'body' && context.upstream === undefined) {
+    const match = context.match as NonNullable<RequestContext['match']>
+    if (match.route.rule.model.from === 'body' && context.upstream === undefined) {
       if (context.model === undefined) throw new ModelRequiredError()
       // The body was read within the largest limit of the route's upstreams; this one may allow less.
-      const limit = selectUpstream(context, route, context.model).bodyBytes
+      const limit = selectUpstream(context, match.candidates, context.model).bodyBytes
       if ((request.body as Buffer).length > limit) throw new BodyTooLargeError(limit)
     }
     done()

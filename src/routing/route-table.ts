@@ -4,13 +4,21 @@
  * @module
  */
 import { profiles } from '../profiles/index.js'
-import type { ErrorEnvelope, RouteRule } from '../profiles/types.js'
+import type { ErrorEnvelope, Profile, RouteRule } from '../profiles/types.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import { escapeRegExp } from './escape-regexp.js'
+
+/** A path parameter's capture group and the spellings that candidate's backend reads differently. */
+type ParamRefusal = readonly [group: number, refused: RegExp]
 
 export interface Route {
   readonly rule: RouteRule
   readonly candidates: readonly Upstream[]
+  /**
+   * Per candidate, what it refuses in the path parameters (its profile's `pathDecoding`, its rule's
+   * `paramRefuses`); `undefined` when no candidate refuses anything.
+   */
+  readonly refusals: ReadonlyArray<readonly ParamRefusal[]> | undefined
   readonly pattern: RegExp
   /** Capture group of the model name, or 0 when the path holds none. */
   readonly modelGroup: number
@@ -26,6 +34,8 @@ export interface Route {
 
 export interface RouteMatch {
   readonly route: Route
+  /** The route's candidates whose backends read its path parameters as the gateway does. */
+  readonly candidates: readonly Upstream[]
   /** The model named in the path, decoded; `undefined` when it comes from the body or nowhere. */
   readonly pathModel: string | undefined
 }
@@ -47,7 +57,7 @@ export class RouteTable {
   readonly routes: readonly Route[]
 
   constructor (upstreams: readonly Upstream[]) {
-    const byKey = new Map<string, { rule: RouteRule, envelope: ErrorEnvelope, candidates: Upstream[], reserved: Set<string> }>()
+    const byKey = new Map<string, { rule: RouteRule, envelope: ErrorEnvelope, candidates: Upstream[], rules: RouteRule[], reserved: Set<string> }>()
     for (const upstream of upstreams) {
       for (const rule of upstream.profile.rules) {
         if (rule.group !== undefined && !upstream.config.routes.includes(rule.group)) continue
@@ -55,19 +65,22 @@ export class RouteTable {
           const key = `${method} ${rule.path}`
           let entry = byKey.get(key)
           if (entry === undefined) {
-            entry = { rule: { ...rule, methods: [method] }, envelope: rule.envelope ?? upstream.profile.envelope, candidates: [], reserved: new Set() }
+            entry = { rule: { ...rule, methods: [method] }, envelope: rule.envelope ?? upstream.profile.envelope, candidates: [], rules: [], reserved: new Set() }
             byKey.set(key, entry)
           }
           entry.candidates.push(upstream)
+          entry.rules.push(rule)
           for (const name of upstream.profile.reservedModelNames) entry.reserved.add(name)
         }
       }
     }
-    this.routes = [...byKey.values()].map(({ rule, envelope, candidates, reserved }) => {
+    this.routes = [...byKey.values()].map(({ rule, envelope, candidates, rules, reserved }) => {
       const { pattern, params } = compileTemplate(rule.path)
       const modelGroup = rule.model.from === 'path' ? params.indexOf(rule.model.param) + 1 : 0
       const bodyBytes = Math.max(...candidates.map(upstream => upstream.bodyBytes))
-      return { rule, candidates, pattern, modelGroup, reservedModelNames: reserved, bodyBytes, envelope }
+      const perCandidate = candidates.map((upstream, i) => paramRefusals(params, rules[i] as RouteRule, upstream.profile))
+      const refusals = perCandidate.some(list => list.length > 0) ? perCandidate : undefined
+      return { rule, candidates, refusals, pattern, modelGroup, reservedModelNames: reserved, bodyBytes, envelope }
     })
   }
 
@@ -97,10 +110,12 @@ export class RouteTable {
       if (route.rule.methods[0] !== method) continue
       const found = route.pattern.exec(target)
       if (found === null) continue
-      if (route.modelGroup === 0) return { route, pathModel: undefined }
+      const candidates = route.refusals === undefined ? route.candidates : accepting(route, route.refusals, found)
+      if (candidates.length === 0) continue
+      if (route.modelGroup === 0) return { route, candidates, pathModel: undefined }
       const model = decodeParam(found[route.modelGroup] as string)
       if (model === undefined || route.reservedModelNames.has(model)) continue
-      return { route, pathModel: model }
+      return { route, candidates, pathModel: model }
     }
     return undefined
   }
@@ -116,6 +131,35 @@ function underPrefix (target: string, prefix: string): boolean {
   return Number.isNaN(next) || next === 0x2f || next === 0x3f
 }
 
+/**
+ * What one candidate refuses in the template's parameters: any escape where its backend reads the raw
+ * path, and its rule's characters, plain or escaped (the gateway decodes them; so may the backend).
+ */
+function paramRefusals (params: readonly string[], rule: RouteRule, profile: Profile): ParamRefusal[] {
+  const refusals: ParamRefusal[] = []
+  params.forEach((param, i) => {
+    const spellings = [...rule.paramRefuses?.[param] ?? ''].map(char => `${escapeRegExp(char)}|%${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    if (profile.pathDecoding === 'raw') spellings.push('%')
+    if (spellings.length > 0) refusals.push([i + 1, new RegExp(spellings.join('|'), 'i')])
+  })
+  return refusals
+}
+
+/** The candidates reading the matched parameters as the gateway does; `route.candidates` when all do. */
+function accepting (route: Route, refusals: ReadonlyArray<readonly ParamRefusal[]>, found: RegExpExecArray): readonly Upstream[] {
+  let kept: Upstream[] | undefined
+  for (let i = 0; i < route.candidates.length; i++) {
+    if (refuses(refusals[i] as readonly ParamRefusal[], found)) kept ??= route.candidates.slice(0, i)
+    else kept?.push(route.candidates[i] as Upstream)
+  }
+  return kept ?? route.candidates
+}
+
+function refuses (refusals: readonly ParamRefusal[], found: RegExpExecArray): boolean {
+  for (const [group, refused] of refusals) if (refused.test(found[group] as string)) return true
+  return false
+}
+
 function decodeParam (raw: string): string | undefined {
   if (!raw.includes('%')) return raw
   try {
@@ -125,8 +169,8 @@ function decodeParam (raw: string): string | undefined {
   }
 }
 
-/** The first upstream of a route that serves `model`. */
-export function upstreamFor (route: Route, model: string): Upstream | undefined {
-  for (const upstream of route.candidates) if (upstream.servesModel(model)) return upstream
+/** The first of a route's candidates that serves `model`. */
+export function upstreamFor (candidates: readonly Upstream[], model: string): Upstream | undefined {
+  for (const upstream of candidates) if (upstream.servesModel(model)) return upstream
   return undefined
 }

@@ -1,15 +1,15 @@
 import { ModelNotAllowedError, ModelNotFoundError, shown } from '../errors.js'
 import type { Upstream } from '../proxy/upstreams.js'
 import type { RequestContext } from '../server/request-context.js'
-import { upstreamFor, type Route } from './route-table.js'
+import { upstreamFor } from './route-table.js'
 
 /**
- * Checks the caller's scope, then picks the upstream serving `model`. Scope comes first so that a
- * caller learns nothing about models outside it.
+ * Checks the caller's scope, then picks the first of a match's candidates serving `model`. Scope
+ * comes first so that a caller learns nothing about models outside it.
  */
-export function selectUpstream (context: RequestContext, route: Route, model: string): Upstream {
+export function selectUpstream (context: RequestContext, candidates: readonly Upstream[], model: string): Upstream {
   if (context.principal?.mayUse(model) !== true) throw new ModelNotAllowedError(shown(model))
-  const upstream = upstreamFor(route, model)
+  const upstream = upstreamFor(candidates, model)
   if (upstream === undefined) throw new ModelNotFoundError(shown(model))
   context.model = model
   context.upstream = upstream

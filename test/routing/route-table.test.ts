@@ -51,6 +51,30 @@ test('a route shared by two frameworks goes to the first upstream serving the mo
   const match = routes.match('POST', '/v2/models/yolo-v8/infer')
   assert.ok(match !== undefined)
   assert.deepEqual(match.route.candidates.map(u => u.name), ['tensors', 'torch'])
-  assert.equal(upstreamFor(match.route, 'yolo-v8')?.name, 'tensors')
-  assert.equal(upstreamFor(match.route, 'bert')?.name, 'torch')
+  assert.equal(upstreamFor(match.candidates, 'yolo-v8')?.name, 'tensors')
+  assert.equal(upstreamFor(match.candidates, 'bert')?.name, 'torch')
+})
+
+// backends-2026.md findings 1 and 2
+const CANDIDATES: ReadonlyArray<readonly [method: string, target: string, candidates: string[] | undefined]> = [
+  ['POST', '/v2/models/yolo-v8/infer', ['tensors', 'torch']],
+  // TorchServe cuts a KServe model at ":", after decoding; Triton reads ":" as it is
+  ['POST', '/v2/models/a:b/infer', ['tensors']],
+  ['POST', '/v2/models/a:b/explain', undefined],
+  ['POST', '/v1/models/a%3Ab:predict', undefined],
+  // Triton never decodes: no escape reaches it; TorchServe decodes as the gateway does
+  ['POST', '/v2/models/my%20model/infer', ['torch']],
+  ['POST', '/v2/models/a%3Ab/infer', undefined],
+  ['POST', '/v2/models/a%3ab/infer', undefined],
+  ['GET', '/v2/models/my%20model', undefined],
+  ['POST', '/v2/models/resnet/versions/1%20/infer', undefined]
+]
+
+test('a candidate whose backend reads a path parameter differently is left out', async (t) => {
+  const routes = table(t)
+  for (const [method, target, candidates] of CANDIDATES) {
+    await t.test(`${method} ${target}`, () => {
+      assert.deepEqual(routes.match(method, target)?.candidates.map(u => u.name), candidates)
+    })
+  }
 })
