@@ -56,7 +56,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const requestTimeout = durationMs(config.server.requestTimeout)
   const openRequests = new OpenRequests()
   const repeats = new RepeatLimiter(REPEATED_LINES_PER_SECOND)
-  const errorHandler = createErrorHandler(repeats, target => table.envelopeFor(target))
+  const errorHandler = createErrorHandler(repeats, openRequests, target => table.envelopeFor(target))
 
   const app = Fastify({
     logger: loggerOptions(config.logging.level, logDestination),
@@ -106,7 +106,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   // answered once the target is known to be canonical, before authentication.
   const cors = config.cors === undefined ? undefined : createCors(config.cors, table)
   if (cors !== undefined) app.addHook('onRequest', cors.responseHeaders)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openContext))
+  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openContext, openRequests))
   if (cors !== undefined) app.addHook('onRequest', cors.preflight)
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string

@@ -19,6 +19,8 @@ import { usageFromTail } from './usage.js'
 export const CLIENT_CLOSED = 499
 const MAX_LOGGED_PATH = 256
 const LOGS_INFO: ReadonlySet<string> = new Set(['info', 'debug', 'trace'])
+// Audit lines are warnings: an operator who quiets the access log to `warn` keeps them.
+const LOGS_WARN: ReadonlySet<string> = new Set(['warn', ...LOGS_INFO])
 
 const seconds = (from: number, to: number) => (to - from) / 1000
 const round = (ms: number) => Math.round(ms * 1000) / 1000
@@ -59,39 +61,41 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
     const errorKind = upstreamErrorKind(refusal) ?? context.upstreamFailure
     if (errorKind !== undefined) metrics.upstreamErrors.labels(upstream, errorKind).inc()
 
-    if (!LOGS_INFO.has(log.level)) return
+    if (!LOGS_WARN.has(log.level)) return
     const target = request.raw.url ?? ''
     const query = target.indexOf('?')
     const path = (query === -1 ? target : target.slice(0, query)).slice(0, MAX_LOGGED_PATH)
     const event = auditEventFor(refusal)
-    const entry = {
-      reqId: request.id,
-      // The trace id sent upstream; for a request never forwarded, the client's, when valid.
-      traceId: context.traceId ?? traceIdOf(request.headers['traceparent']),
-      method: request.method,
-      path,
-      route: context.match?.route.rule.path,
-      identity: context.principal?.id,
-      auth: context.principal?.method,
-      upstream: context.upstream?.name,
-      framework: context.upstream?.config.framework,
-      model: context.model,
-      status,
-      refusal,
-      reason: context.refusalReason,
-      bytesIn: context.bytesIn,
-      bytesOut: context.bytesOut,
-      durationMs: round(now - context.startedAt),
-      ttfbMs: context.upstreamHeadersAt === 0 ? undefined : round(context.upstreamHeadersAt - context.forwardedAt),
-      streamed: context.streamed || undefined,
-      chunks: context.streamed ? context.chunks : undefined,
-      ttftMs: context.streamed && context.firstChunkAt !== 0 ? round(context.firstChunkAt - context.startedAt) : undefined,
-      promptTokens: usage?.promptTokens,
-      completionTokens: usage?.completionTokens,
-      upstreamFailure: context.upstreamFailure,
-      requestBody: logging.bodies && Buffer.isBuffer(request.body) ? scrubBody(request.body, logging.bodyBytes) : undefined
+    if (LOGS_INFO.has(log.level)) {
+      const entry = {
+        reqId: request.id,
+        // The trace id sent upstream; for a request never forwarded, the client's, when valid.
+        traceId: context.traceId ?? traceIdOf(request.headers['traceparent']),
+        method: request.method,
+        path,
+        route: context.match?.route.rule.path,
+        identity: context.principal?.id,
+        auth: context.principal?.method,
+        upstream: context.upstream?.name,
+        framework: context.upstream?.config.framework,
+        model: context.model,
+        status,
+        refusal,
+        reason: context.refusalReason,
+        bytesIn: context.bytesIn,
+        bytesOut: context.bytesOut,
+        durationMs: round(now - context.startedAt),
+        ttfbMs: context.upstreamHeadersAt === 0 ? undefined : round(context.upstreamHeadersAt - context.forwardedAt),
+        streamed: context.streamed || undefined,
+        chunks: context.streamed ? context.chunks : undefined,
+        ttftMs: context.streamed && context.firstChunkAt !== 0 ? round(context.firstChunkAt - context.startedAt) : undefined,
+        promptTokens: usage?.promptTokens,
+        completionTokens: usage?.completionTokens,
+        upstreamFailure: context.upstreamFailure,
+        requestBody: logging.bodies && Buffer.isBuffer(request.body) ? scrubBody(request.body, logging.bodyBytes) : undefined
+      }
+      log.info(entry, 'request')
     }
-    log.info(entry, 'request')
     if (event !== undefined) {
       log.warn({
         event,
@@ -128,8 +132,8 @@ export interface RefusedConnection {
 export function createConnectionObserver (metrics: GatewayMetrics, log: FastifyBaseLogger) {
   return function observeRefusedConnection (refused: RefusedConnection): void {
     metrics.refusals.labels(refused.code).inc()
-    if (!LOGS_INFO.has(log.level)) return
-    log.info({ reqId: refused.requestId, status: refused.status, refusal: refused.code, reason: refused.reason }, 'request')
+    if (LOGS_INFO.has(log.level)) log.info({ reqId: refused.requestId, status: refused.status, refusal: refused.code, reason: refused.reason }, 'request')
+    if (!LOGS_WARN.has(log.level)) return
     const event = auditEventFor(refused.code)
     if (event !== undefined) {
       log.warn({ event, reqId: refused.requestId, reason: refused.reason ?? refused.code, remoteAddress: refused.remoteAddress }, 'audit')

@@ -6,15 +6,16 @@
  * here and possibly another by whatever sits behind or in front: refused, the connection closed.
  * @module
  */
+import { shown } from '../errors.js'
 
 const CHUNKED = /^\s*chunked\s*$/i
 
 /** Why the request's version or Transfer-Encoding is refused, or `undefined` when they are sound. */
 export function framingProblem (httpVersion: string, transferEncoding: string | undefined): string | undefined {
-  if (httpVersion !== '1.1' && httpVersion !== '1.0') return `HTTP/${httpVersion.slice(0, 8)} is not served on this listener (HTTP/1.0 or HTTP/1.1 only)`
+  if (httpVersion !== '1.1' && httpVersion !== '1.0') return `HTTP/${shown(httpVersion.slice(0, 8))} is not served on this listener (HTTP/1.0 or HTTP/1.1 only)`
   if (transferEncoding === undefined) return undefined
   if (httpVersion === '1.0') return 'Transfer-Encoding on an HTTP/1.0 request'
-  if (!CHUNKED.test(transferEncoding)) return `Transfer-Encoding "${transferEncoding.slice(0, 64)}" (only a lone "chunked" is accepted)`
+  if (!CHUNKED.test(transferEncoding)) return `Transfer-Encoding "${shown(transferEncoding)}" (only a lone "chunked" is accepted)`
   return undefined
 }
 
@@ -26,5 +27,5 @@ export function framingProblem (httpVersion: string, transferEncoding: string | 
 export function bodyCoding (contentEncoding: string | undefined): string | undefined {
   if (contentEncoding === undefined) return undefined
   const coding = contentEncoding.trim()
-  return coding === '' || coding.toLowerCase() === 'identity' ? undefined : coding.slice(0, 32)
+  return coding === '' || coding.toLowerCase() === 'identity' ? undefined : shown(coding)
 }

@@ -34,6 +34,12 @@ export const CLIENT_PROXY_HEADERS: readonly Family[] = [
   {
     names: ['x-scheme', 'x-url-scheme', 'front-end-https']
   },
+  // user claims, which auth proxies (oauth2-proxy, Envoy ext_authz) set for the backend to trust;
+  // Envoy's own request headers (a sidecar next to the backend would obey them)
+  {
+    names: ['x-remote-user', 'remote-user', 'x-auth-request-user', 'x-auth-request-email', 'x-user', 'x-authenticated-user'],
+    prefixes: ['x-envoy-']
+  },
   // method overrides: the backend would run a method the gateway never checked
   {
     names: ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-method']

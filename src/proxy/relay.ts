@@ -83,7 +83,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     context.upstreamHeadersAt = performance.now()
     // The controller lives as long as the stream, and so would its copy of the raw headers.
     controller.rawHeaders = null
-    const headers = clientResponseHeaders(upstreamHeaders, context.request.id)
+    const headers = clientResponseHeaders(upstreamHeaders)
     if (headers['content-length'] === undefined) {
       context.streamed = true
       this.#series.inFlightStreams.inc()

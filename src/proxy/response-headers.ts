@@ -18,12 +18,11 @@ const UPSTREAM_CORS = 'access-control-'
  * own), everything else (Content-Type, Content-Encoding, Content-Length,
  * Inference-Header-Content-Length …) untouched.
  */
-export function clientResponseHeaders (headers: Headers, requestId: string): Headers {
+export function clientResponseHeaders (headers: Headers): Headers {
   const listed = connectionListed(headers['connection'])
   for (const name of Object.keys(headers)) {
     if (NEVER_RELAYED.has(name) || listed?.has(name) === true || name.startsWith(UPSTREAM_CORS)) delete headers[name]
   }
-  headers['x-request-id'] = requestId
   return headers
 }
 

@@ -8,7 +8,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { durationMs } from '../config/duration.js'
 import type { Config } from '../config/schema.js'
-import { OriginNotAllowedError, RouteNotAllowedError } from '../errors.js'
+import { OriginNotAllowedError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import type { RouteTable } from '../routing/route-table.js'
 import { HEALTH_PATHS } from './request-guard.js'
@@ -78,7 +78,7 @@ export function createCors (config: CorsConfig, table: RouteTable): Cors {
       if (allowed === undefined) throw new OriginNotAllowedError()
       const method = request.headers['access-control-request-method'] as string
       const target = request.raw.url as string
-      if (!routeAllowed(method, target)) throw new RouteNotAllowedError(method, target.slice(0, pathLength(target)))
+      if (!routeAllowed(method, target)) throw new RouteNotAllowedError(shown(method), shown(target.slice(0, pathLength(target))))
       reply.code(204)
       reply.header('access-control-allow-origin', allowed)
       reply.header('access-control-allow-methods', method)

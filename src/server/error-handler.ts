@@ -10,15 +10,14 @@
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  BadRequestError, BodyInvalidError, BodyTooLargeError, HTTP_ERRORS, InternalError, isHttpErrorCode,
-  MediaTypeUnsupportedError, PathNonCanonicalError, type HttpErrorCode, type HttpErrorSpec
+  BadRequestError, HTTP_ERRORS, InternalError, isHttpErrorCode, PathNonCanonicalError, type HttpErrorCode, type HttpErrorSpec
 } from '../errors.js'
 import type { ObserveRefusedConnection } from '../observability/observer.js'
 import type { RepeatLimiter } from '../observability/repeat-limiter.js'
 import type { ErrorEnvelope } from '../profiles/types.js'
 import { errorBody } from './error-envelope.js'
 import { awaitsContinue } from './expect-continue.js'
-import type { OpenRequests } from './open-requests.js'
+import { endConnection, type OpenRequests } from './open-requests.js'
 import { rawErrorResponse } from './raw-response.js'
 import type { RequestContext } from './request-context.js'
 import { newRequestId } from './request-id.js'
@@ -31,10 +30,8 @@ interface Shown {
 
 const shownAs = (error: { code: HttpErrorCode, message: string }): Shown => ({ code: error.code, message: error.message })
 
+// Fastify's own refusals that can reach the handler (its body parsers are replaced by ours).
 const FRAMEWORK_ERRORS: Readonly<Record<string, Shown>> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: shownAs(new MediaTypeUnsupportedError('an unsupported media type')),
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'IG_ERR_BODY_TOO_LARGE', message: new BodyTooLargeError(0).message.replace('0 bytes', 'the limit') },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: shownAs(new BodyInvalidError('it does not match its Content-Length')),
   // The router could not decode the path: escapes that are not UTF-8 (overlong forms such as %c0%af).
   FST_ERR_BAD_URL: shownAs(new PathNonCanonicalError('percent escapes that are not UTF-8'))
 }
@@ -44,7 +41,7 @@ const INTERNAL = shownAs(new InternalError())
 const RETRY_AFTER_S = '1'
 
 /** `envelopeFor`: the error shape for a target no route matched yet (RouteTable.envelopeFor). */
-export function createErrorHandler (repeats: RepeatLimiter, envelopeFor: (target: string) => ErrorEnvelope) {
+export function createErrorHandler (repeats: RepeatLimiter, openRequests: OpenRequests, envelopeFor: (target: string) => ErrorEnvelope) {
   return function errorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const context = request.gate as RequestContext
     // The parser refused the request midway and answered it; what fails after is the consequence.
@@ -54,7 +51,7 @@ export function createErrorHandler (repeats: RepeatLimiter, envelopeFor: (target
       shown = { code: error.code, message: error.message }
     } else if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       shown = FRAMEWORK_ERRORS[error.code] ?? BAD_REQUEST
-    } else if (request.raw.destroyed) {
+    } else if (reply.raw.destroyed) {
       // The connection is gone (the client left mid-body, or the gateway cut it for malformed bytes):
       // the client's doing, and any client could fill the error log with it.
       // Nothing can be sent; the access line says 499.
@@ -71,7 +68,11 @@ export function createErrorHandler (repeats: RepeatLimiter, envelopeFor: (target
     const spec: HttpErrorSpec = HTTP_ERRORS[code]
     context.refusal = code
     if (spec.status === 401) reply.header('www-authenticate', 'Bearer realm="infergate"')
-    if (spec.closesConnection === true || awaitsContinue(request.raw)) reply.header('connection', 'close')
+    if (spec.closesConnection === true || awaitsContinue(request.raw)) {
+      reply.header('connection', 'close')
+      // Requests already pipelined behind this one are not served either.
+      openRequests.closeWhenDone(request.raw.socket)
+    }
     if (!spec.retryable) reply.removeHeader('retry-after')
     else if (!reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     const envelope = context.match?.route.envelope ?? envelopeFor(request.raw.url as string)
@@ -109,6 +110,8 @@ export function createClientErrorHandler (openRequests: OpenRequests, observe: O
       socket.destroy()
       return
     }
+    // Every packet after the parser failed is reported again: the first one was observed.
+    if (openRequests.isClosing(socket)) return
     const code = PARSER_REFUSALS[err.code ?? ''] ?? 'IG_ERR_BAD_REQUEST'
     const open = openRequests.count(socket)
     const latest = openRequests.latest(socket)
@@ -116,12 +119,13 @@ export function createClientErrorHandler (openRequests: OpenRequests, observe: O
       latest.refusal = code
       latest.refusalReason = err.code
       latest.parserStatus = HTTP_ERRORS[code].status
-      socket.end(rawErrorResponse(code, latest.request.id, latest.match?.route.envelope))
+      openRequests.closeWhenDone(socket)
+      endConnection(socket, rawErrorResponse(code, latest.request.id, latest.match?.route.envelope))
       return
     }
     const requestId = newRequestId()
     observe({ requestId, code, status: open === 0 ? HTTP_ERRORS[code].status : 0, reason: err.code, remoteAddress: socket.remoteAddress })
-    if (open === 0) socket.end(rawErrorResponse(code, requestId))
+    if (open === 0) endConnection(socket, rawErrorResponse(code, requestId))
     else openRequests.closeWhenDone(socket)
   }
 }

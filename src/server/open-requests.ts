@@ -20,21 +20,21 @@ export class OpenRequests {
   // One record per connection, reused by its keep-alive requests.
   readonly #bySocket = new WeakMap<Socket, Open>()
 
-  add (context: RequestContext): void {
-    const socket = context.request.raw.socket
+  /** `socket`: the request's, taken when it opens (node may detach it by the time the response ends). */
+  add (context: RequestContext, socket: Socket): void {
     let open = this.#bySocket.get(socket)
     if (open === undefined) this.#bySocket.set(socket, open = { count: 0, latest: undefined, closing: false })
     open.count++
     open.latest = context
   }
 
-  remove (context: RequestContext): void {
-    const open = this.#bySocket.get(context.request.raw.socket)
+  remove (socket: Socket): void {
+    const open = this.#bySocket.get(socket)
     if (open === undefined) return
     open.count--
     if (open.count !== 0) return
     open.latest = undefined
-    if (open.closing) endConnection(context.request.raw.socket)
+    if (open.closing) endConnection(socket)
   }
 
   /**
@@ -43,8 +43,13 @@ export class OpenRequests {
    */
   closeWhenDone (socket: Socket): void {
     const open = this.#bySocket.get(socket)
+    if (open !== undefined) open.closing = true
     if (open === undefined || open.count === 0) endConnection(socket)
-    else open.closing = true
+  }
+
+  /** `closeWhenDone` was called: whatever else arrives on it is never served. */
+  isClosing (socket: Socket): boolean {
+    return this.#bySocket.get(socket)?.closing === true
   }
 
   count (socket: Socket): number {
@@ -57,7 +62,9 @@ export class OpenRequests {
   }
 }
 
-function endConnection (socket: Socket): void {
+/** Ends the connection after `data` (a last answer), destroying it if the client does not close its side. */
+export function endConnection (socket: Socket, data?: string): void {
   socket.setTimeout(LINGER_MS, () => { socket.destroy() })
-  socket.end()
+  if (data === undefined) socket.end()
+  else socket.end(data)
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { ExpectationFailedError, FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
+import { BadRequestError, ExpectationFailedError, FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
 import type { ObserveEnd } from '../observability/observer.js'
 import { framingProblem } from '../policy/framing.js'
 import { hasRepeatedHost, isValidHost } from '../policy/host.js'
@@ -15,7 +15,7 @@ export interface GatewayState {
 /** Answered by the gateway itself (src/health), without a credential. */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
-export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => void
+export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => RequestContext
 
 /**
  * Opens a request's context, for the guard and for requests the router refuses before any hook:
@@ -23,17 +23,19 @@ export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => void
  * and is observed.
  */
 export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenContext {
-  return function openContext (request: FastifyRequest, reply: FastifyReply): void {
+  return function openContext (request: FastifyRequest, reply: FastifyReply): RequestContext {
     const context = new RequestContext(request, reply)
     request.gate = context
     reply.header('x-request-id', request.id)
-    openRequests.add(context)
+    const socket = request.raw.socket
+    openRequests.add(context, socket)
     reply.raw.once('close', () => {
-      openRequests.remove(context)
+      openRequests.remove(socket)
       if (!reply.raw.writableFinished) context.relay?.clientGone()
       observeEnd(context)
       context.lease?.release(context)
     })
+    return context
   }
 }
 
@@ -41,15 +43,18 @@ export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenR
  * First hook of every request: opens its context, then refuses ambiguous framings, targets and hosts
  * before anything else looks at them.
  */
-export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openContext: OpenContext) {
+export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openContext: OpenContext, openRequests: OpenRequests) {
   return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    openContext(request, reply)
-    const framing = framingProblem(request.raw.httpVersion, request.headers['transfer-encoding'])
-    if (framing !== undefined) {
-      // Whatever follows the head cannot be delimited the way the client meant it.
-      reply.header('connection', 'close')
-      throw new FramingInvalidError(framing)
+    const context = openContext(request, reply)
+    // Pipelined behind a request refused for bytes that may not have ended where the client meant
+    // (its framing, a body left unread): never served, whatever it is.
+    if (openRequests.isClosing(request.raw.socket)) {
+      context.refusalReason = 'after_closing_refusal'
+      throw new BadRequestError()
     }
+    const framing = framingProblem(request.raw.httpVersion, request.headers['transfer-encoding'])
+    // Whatever follows the head cannot be delimited the way the client meant it (the connection closes).
+    if (framing !== undefined) throw new FramingInvalidError(framing)
     const target = request.raw.url as string
     const problem = requestTargetProblem(target, maxTargetBytes)
     if (problem !== undefined) throw new PathNonCanonicalError(problem)

@@ -35,6 +35,13 @@ export function checkingIntervalMs (headersTimeoutMs: number, requestTimeoutMs: 
 export function createRequestTimeoutHandler (openRequests: OpenRequests, observe: ObserveRefusedConnection) {
   return function requestTimedOut (socket: Socket): void {
     const context = openRequests.latest(socket)
+    if (context?.request.raw.complete === true) {
+      // What timed out is a request pipelined behind this complete one, not yet the gateway's: the
+      // responses in flight finish, then the connection closes.
+      observe({ requestId: newRequestId(), code: 'IG_ERR_REQUEST_TIMEOUT', status: 0, reason: 'timeout', remoteAddress: socket.remoteAddress })
+      openRequests.closeWhenDone(socket)
+      return
+    }
     if (context === undefined) {
       const requestId = newRequestId()
       observe({ requestId, code: 'IG_ERR_REQUEST_TIMEOUT', status: socket.writable ? 408 : 0, reason: 'timeout', remoteAddress: socket.remoteAddress })

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rawRequest, type RawResponse } from '../helpers/raw-http.js'
+import { rawConnection, rawRequest, type RawResponse } from '../helpers/raw-http.js'
 import { KEYS, startStack, type Stack } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 
@@ -120,4 +120,32 @@ test('lenient framings are refused before anything is forwarded; sound ones pass
       assert.equal(received(stack), 0, 'an emulator received the request')
     })
   }
+})
+
+test('requests pipelined behind a refused framing in the same packet are never forwarded', async (t) => {
+  const stack = await startStack(t)
+  const smuggled = `GET /v2/models/demo-tensor HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\n\r\n`
+  const connection = await rawConnection(stack.url)
+  connection.write(`POST /v2/models/demo-tensor/infer HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\n` +
+    `Content-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n${smuggled}${smuggled}`)
+  const received = await connection.closed
+  assert.equal(received.match(/HTTP\/1\.1 \d{3}/g)?.join(), 'HTTP/1.1 400', 'one answer: the refusal')
+  assert.equal(gatewayRefusal(received.slice(received.indexOf('\r\n\r\n') + 4)).code, 'IG_ERR_FRAMING')
+  assert.deepEqual(stack.triton.received, [])
+})
+
+test('a client that keeps sending bytes after a refused request is observed once, not once a packet', async (t) => {
+  const stack = await startStack(t)
+  const connection = await rawConnection(stack.url)
+  const body = JSON.stringify({ model: 'demo-llm', stream: true, messages: [] })
+  connection.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\nContent-Type: application/json\r\n` +
+    `x-emulate-inter-token-ms: 30\r\nx-emulate-tokens: 20\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+  await connection.waitFor(/data: /)
+  for (let i = 0; i < 5; i++) {
+    connection.write('GARBAGE\r\n\r\n')
+    await connection.waitFor(new RegExp(`tok${i + 1}\\b`))
+  }
+  await connection.closed
+  const metrics = await stack.gateway.metrics.registry.metrics()
+  assert.match(metrics, /^infergate_refusals_total\{reason="IG_ERR_BAD_REQUEST"\} 1$/m)
 })
