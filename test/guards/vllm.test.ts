@@ -115,3 +115,27 @@ test('every vLLM rule can be switched off per upstream', async (t) => {
   const chatAnswer = await postJson(stack, '/v1/chat/completions', chat({ tools: [{ type: 'weird' }], messages: Array.from({ length: 2000 }, () => ({ role: 'user', content: [{ type: 'video_url', video_url: { url: 'data:video/mp4;base64,AA' } }] })) }))
   assert.equal(chatAnswer.status, 200, chatAnswer.body)
 })
+
+test('Responses: previous_response_id and background are refused (vLLM\'s store has no owner check); with action strip they are removed', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { routes: ['responses'] } } })
+  const input = { model: 'demo-llm', input: 'hi' }
+  await t.test('another identity\'s response continued by id', async () => {
+    assertRefused(await postJson(stack, '/v1/responses', { ...input, previous_response_id: 'resp_of_someone_else' }), 'vllm-responses-store', stack.vllm, /previous_response_id/)
+  })
+  await t.test('a background response, stored for retrieval', async () => {
+    assertRefused(await postJson(stack, '/v1/responses', { ...input, background: true }), 'vllm-responses-store', stack.vllm, /background/)
+  })
+  await t.test('a plain Responses request passes', async () => {
+    assert.equal((await postJson(stack, '/v1/responses', input)).status, 200)
+    assert.equal(stack.vllm.received.length, 1)
+  })
+})
+
+test('Responses with vllm-responses-store action strip: forwarded without the fields', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { routes: ['responses'], guards: { 'vllm-responses-store': { action: 'strip' } } } } })
+  const answer = await postJson(stack, '/v1/responses', { model: 'demo-llm', input: 'hi', previous_response_id: 'resp_x', background: true })
+  assert.equal(answer.status, 200)
+  const forwarded = lastJson(stack.vllm)
+  assert.equal('previous_response_id' in forwarded, false)
+  assert.equal('background' in forwarded, false)
+})

@@ -141,6 +141,17 @@ export const vllmRules: readonly JsonRule[] = [
     check: forbidFields(['chat_template', 'chat_template_kwargs'])
   },
   {
+    id: 'vllm-responses-store',
+    frameworks: framework,
+    routes: ['responses'],
+    advisory: 'vLLM Responses store without an owner check (responses/serving.py; any caller holding another identity\'s response id continues or reads it)',
+    summary: 'refuses (or, with `action: strip`, removes) `previous_response_id` and `background` in `POST /v1/responses`; switch it off only where the vLLM store is off or one identity uses the upstream',
+    on: 'json',
+    actions: ['refuse', 'strip'],
+    options: {},
+    check: forbidFields(['previous_response_id', 'background'])
+  },
+  {
     id: 'vllm-n',
     frameworks: framework,
     routes: ['chat-completions', 'completions'],
