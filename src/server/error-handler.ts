@@ -71,7 +71,8 @@ export function createErrorHandler (repeats: RepeatLimiter, openRequests: OpenRe
     if (spec.closesConnection === true || awaitsContinue(request.raw)) {
       reply.header('connection', 'close')
       // Requests already pipelined behind this one are not served either.
-      openRequests.closeWhenDone(request.raw.socket)
+      const socket = request.raw.socket as Socket | null
+      if (socket !== null) openRequests.closeWhenDone(socket)
     }
     if (!spec.retryable) reply.removeHeader('retry-after')
     else if (!reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
