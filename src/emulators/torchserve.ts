@@ -10,7 +10,7 @@ const ALWAYS: ReadonlyArray<[string, string]> = [
   ['pragma', 'no-cache']
 ]
 const BEARER = /^Bearer\s+(\S+)$/
-const PREDICTION = /^\/predictions\/([^/]+)(?:\/|$)/
+const INFERENCE = /^\/(predictions|explanations)\/([^/]+)(?:\/|$)/
 const HEALTHY = json(200, { status: 'Healthy' })
 
 // TorchServe closes the connection after every error
@@ -49,6 +49,15 @@ function predict (ex: Exchange, model: string): void {
   ex.stream({ headers: { 'content-type': 'application/jsonl' }, tokens, headersFirst: false, chunk: index => line(String(index), tokenJson(index)) })
 }
 
+// the explain handler's attributions, one per input feature
+function explain (ex: Exchange, model: string): void {
+  if (!(ex.options.models ?? []).includes(model)) {
+    ex.send(torchServeError(404, 'ModelNotFoundException', `Model not found: ${model}`))
+    return
+  }
+  ex.generate(json(200, { model, explanations: [[0.5, -0.25, 0.125, -0.0625]] }), 0)
+}
+
 function handle (ex: Exchange): void {
   for (const [name, value] of ALWAYS) ex.res.setHeader(name, value)
   if (!authorized(ex)) {
@@ -59,10 +68,11 @@ function handle (ex: Exchange): void {
     ex.send(HEALTHY)
     return
   }
-  // TorchServe predicts on any method but OPTIONS, which describes the model instead
-  const match = ex.req.method === 'OPTIONS' ? null : PREDICTION.exec(ex.path)
+  // TorchServe predicts and explains on any method but OPTIONS, which describes the model instead
+  const match = ex.req.method === 'OPTIONS' ? null : INFERENCE.exec(ex.path)
   if (match === null) ex.emulated()
-  else predict(ex, match[1] ?? '')
+  else if (match[1] === 'explanations') explain(ex, match[2] ?? '')
+  else predict(ex, match[2] ?? '')
 }
 
 export async function startTorchServeEmulator (options: EmulatorOptions = {}): Promise<Emulator> {

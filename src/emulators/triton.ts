@@ -4,7 +4,7 @@ import { infer } from './triton-infer.js'
 import type { Emulator, EmulatorOptions } from './types.js'
 import { SLOT, SSE_HEADERS, completionText, template, tokenJson } from './wire.js'
 
-// Triton's own model route regex (src/http_server.cc); config, stats and trace fall to the catch-all
+// Triton's own model route regex (src/http_server.cc); stats and trace fall to the catch-all
 const MODEL_ROUTE = /^\/v2\/models\/([^/]+)(?:\/versions\/([0-9]+))?(?:\/(infer|generate|generate_stream|ready|config|stats|trace\/setting))?$/
 const HEALTH = new Set(['/v2/health/live', '/v2/health/ready'])
 const SERVER_METADATA = json(200, {
@@ -29,6 +29,20 @@ function metadata (ex: Exchange, model: string): void {
   }))
 }
 
+// the model's config.pbtxt as Triton's JSON
+function config (ex: Exchange, model: string): void {
+  ex.send(json(200, {
+    name: model,
+    platform: 'onnxruntime_onnx',
+    backend: 'onnxruntime',
+    version_policy: { latest: { num_versions: 1 } },
+    max_batch_size: 8,
+    input: [{ name: 'INPUT0', data_type: 'TYPE_FP32', dims: ['4'] }],
+    output: [{ name: 'OUTPUT0', data_type: 'TYPE_FP32', dims: ['4'] }],
+    instance_group: [{ name: model, kind: 'KIND_CPU', count: 1 }]
+  }))
+}
+
 function generate (ex: Exchange, model: string, version: string): void {
   if (ex.jsonBody() === undefined) {
     ex.send(tritonError(400, 'failed to parse the request JSON buffer'))
@@ -50,6 +64,7 @@ function generateStream (ex: Exchange, model: string, version: string): void {
 const MODEL_ROUTES = new Map<string, (ex: Exchange, model: string, version: string) => void>([
   ['GET ', metadata],
   ['GET ready', ex => { ex.send(EMPTY_OK) }],
+  ['GET config', config],
   ['POST infer', infer],
   ['POST generate', generate],
   ['POST generate_stream', generateStream]

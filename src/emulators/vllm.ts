@@ -143,8 +143,7 @@ function embeddings (ex: Exchange): void {
   if (opened === undefined) return
   const { body, model } = opened
   const input = body['input']
-  // a flat list of numbers is one tokenized input, any other list is a batch
-  const items: unknown[] = Array.isArray(input) && input.some(item => typeof item !== 'number') ? input : [input]
+  const items = inputItems(input)
   const promptTokens = promptWords(input)
   ex.generate(json(200, {
     id: `embd-${randomUUID()}`,
@@ -189,6 +188,54 @@ function score (ex: Exchange): void {
   }), 0)
 }
 
+/** Items of a pooling request's `input`: a flat list of numbers is one tokenized input, any other list a batch. */
+function inputItems (input: unknown): unknown[] {
+  return Array.isArray(input) && input.some(item => typeof item !== 'number') ? input : [input]
+}
+
+// /pooling: the model's raw pooled output per input
+function pooling (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  ex.generate(json(200, {
+    id: `pool-${randomUUID()}`,
+    object: 'list',
+    created: nowSeconds(),
+    model,
+    data: inputItems(body['input']).map((_, index) => ({ index, object: 'pooling', data: EMBEDDING })),
+    usage: usage(promptWords(body['input']), 0)
+  }), 0)
+}
+
+function classify (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  ex.generate(json(200, {
+    id: `classify-${randomUUID()}`,
+    object: 'list',
+    created: nowSeconds(),
+    model,
+    data: inputItems(body['input']).map((_, index) => ({ index, label: 'positive', probs: [0.875, 0.125], num_classes: 2 })),
+    usage: usage(promptWords(body['input']), 0)
+  }), 0)
+}
+
+// Cohere's embed API (POST /v2/embed): `texts` in, embeddings keyed by type out
+function cohereEmbed (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const texts: unknown[] = Array.isArray(opened.body['texts']) ? opened.body['texts'] : []
+  ex.generate(json(200, {
+    id: `embd-${randomUUID()}`,
+    embeddings: { float: texts.map(() => EMBEDDING) },
+    texts,
+    meta: { api_version: { version: '2' }, billed_units: { input_tokens: promptWords(texts) } },
+    response_type: 'embeddings_by_type'
+  }), 0)
+}
+
 // the body is multipart/form-data; the emulator does not parse it, so the model goes unchecked
 function transcriptions (ex: Exchange): void {
   const { tokens } = ex.settings
@@ -212,6 +259,12 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['POST /v1/embeddings', embeddings],
   ['POST /v1/rerank', rerank],
   ['POST /v1/score', score],
+  ['POST /v2/embed', cohereEmbed],
+  // unprefixed: vLLM's key check skips them
+  ['POST /pooling', pooling],
+  ['POST /classify', classify],
+  ['POST /score', score],
+  ['POST /rerank', rerank],
   ['POST /v1/audio/transcriptions', transcriptions]
 ])
 

@@ -7,7 +7,7 @@ const kserveModel = { model: ':' }
 /**
  * TorchServe's inference port. The management (8081) and metrics (8082) ports are never proxied;
  * SageMaker-style, legacy predict, workflow and plugin routes are not allowed (backends.md 3.2).
- * Predictions take POST and PUT (`curl -T` in TorchServe's docs sends PUT).
+ * Predictions and explanations take POST and PUT (`curl -T` in TorchServe's docs sends PUT).
  */
 export const torchserve: Profile = {
   framework: 'torchserve',
@@ -22,8 +22,8 @@ export const torchserve: Profile = {
     { id: 'predictions', methods: ['POST', 'PUT'], path: '/predictions/{model}', model: pathModel, streaming: 'maybe' },
     { id: 'predictions-version', methods: ['POST', 'PUT'], path: '/predictions/{model}/{version}', model: pathModel, streaming: 'maybe' },
     { id: 'ping', methods: ['GET'], path: '/ping', model: noModel, streaming: 'never' },
-    { id: 'explanations', group: 'explanations', methods: ['POST'], path: '/explanations/{model}', model: pathModel, streaming: 'never' },
-    { id: 'explanations-version', group: 'explanations', methods: ['POST'], path: '/explanations/{model}/{version}', model: pathModel, streaming: 'never' },
+    { id: 'explanations', group: 'explanations', methods: ['POST', 'PUT'], path: '/explanations/{model}', model: pathModel, streaming: 'never' },
+    { id: 'explanations-version', group: 'explanations', methods: ['POST', 'PUT'], path: '/explanations/{model}/{version}', model: pathModel, streaming: 'never' },
     { id: 'kserve-v1-predict', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:predict', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
     { id: 'kserve-v1-explain', group: 'kserve-v1', methods: ['POST'], path: '/v1/models/{model}:explain', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },
     { id: 'kserve-v2-infer', group: 'kserve-v2', methods: ['POST'], path: '/v2/models/{model}/infer', model: pathModel, streaming: 'never', envelope: 'kserve', paramRefuses: kserveModel },

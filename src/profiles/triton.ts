@@ -1,13 +1,18 @@
 import { noModel, pathModel, type Profile, type RouteRule, type Streaming } from './types.js'
 
-const modelRoutes = (id: string, method: string, suffix: string, streaming: Streaming): RouteRule[] => [
-  { id, methods: [method], path: `/v2/models/{model}${suffix}`, model: pathModel, streaming },
-  { id: `${id}-version`, methods: [method], path: `/v2/models/{model}/versions/{version}${suffix}`, model: pathModel, streaming }
-]
+const modelRoutes = (id: string, method: string, suffix: string, streaming: Streaming, group?: string): RouteRule[] => {
+  const common = { methods: [method], model: pathModel, streaming, ...(group === undefined ? {} : { group }) }
+  return [
+    { id, path: `/v2/models/{model}${suffix}`, ...common },
+    { id: `${id}-version`, path: `/v2/models/{model}/versions/{version}${suffix}`, ...common }
+  ]
+}
 
 /**
- * Triton's KServe v2 HTTP API: inference, generate, model metadata and readiness. Repository,
- * shared-memory, logging, trace, config and statistics routes are never allowed (backends.md 2.1).
+ * Triton's KServe v2 HTTP API: inference, generate, model metadata and readiness; model config as an
+ * opt-in group (Triton's clients read it before inferring, but it can expose backend parameters and
+ * paths: backends-2026.md 2.2). Repository, shared-memory, logging, trace and statistics routes are
+ * never allowed (backends.md 2.1).
  */
 export const triton: Profile = {
   framework: 'triton',
@@ -24,6 +29,7 @@ export const triton: Profile = {
     ...modelRoutes('generate-stream', 'POST', '/generate_stream', 'always'),
     ...modelRoutes('model-metadata', 'GET', '', 'never'),
     ...modelRoutes('model-ready', 'GET', '/ready', 'never'),
+    ...modelRoutes('model-config', 'GET', '/config', 'never', 'model-config'),
     { id: 'health-ready', methods: ['GET'], path: '/v2/health/ready', model: noModel, streaming: 'never' },
     { id: 'health-live', methods: ['GET'], path: '/v2/health/live', model: noModel, streaming: 'never' }
   ]

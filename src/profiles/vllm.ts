@@ -1,9 +1,11 @@
 import { bodyModel, noModel, type Profile } from './types.js'
 
 /**
- * vLLM's OpenAI-compatible server. Only `/v1/*` inference routes: the unprefixed ones (`/invocations`,
- * `/pooling`, `/score`, `/rerank`, `/tokenize` …) skip vLLM's own `--api-key` check and are never
- * allowed (backends.md 1.2).
+ * vLLM's OpenAI-compatible server: `/v1/*` inference routes and the Cohere-style `/v2` ones. Its
+ * unprefixed routes skip vLLM's own `--api-key` check (backends.md 1.2): `/invocations`, `/tokenize`
+ * and the rest are never allowed; the pooling ones (`/pooling`, `/classify`, `/score`, `/rerank`) have
+ * no `/v1` alias, so they are an opt-in group for backends that listen on loopback only
+ * (backends-2026.md 2.1).
  */
 export const vllm: Profile = {
   framework: 'vllm',
@@ -22,6 +24,11 @@ export const vllm: Profile = {
     { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested' },
     { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never' },
     { id: 'rerank-v2', group: 'rerank', methods: ['POST'], path: '/v2/rerank', model: bodyModel, streaming: 'never' },
-    { id: 'score', group: 'score', methods: ['POST'], path: '/v1/score', model: bodyModel, streaming: 'never' }
+    { id: 'score', group: 'score', methods: ['POST'], path: '/v1/score', model: bodyModel, streaming: 'never' },
+    { id: 'embed-v2', group: 'embed-v2', methods: ['POST'], path: '/v2/embed', model: bodyModel, streaming: 'never' },
+    { id: 'pooling', group: 'pooling', methods: ['POST'], path: '/pooling', model: bodyModel, streaming: 'never' },
+    { id: 'classify', group: 'pooling', methods: ['POST'], path: '/classify', model: bodyModel, streaming: 'never' },
+    { id: 'pooling-score', group: 'pooling', methods: ['POST'], path: '/score', model: bodyModel, streaming: 'never' },
+    { id: 'pooling-rerank', group: 'pooling', methods: ['POST'], path: '/rerank', model: bodyModel, streaming: 'never' }
   ]
 }

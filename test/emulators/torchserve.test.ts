@@ -26,6 +26,21 @@ test('predictions answer JSON on POST and PUT, with or without a version', async
   }
 })
 
+test('explanations answer JSON on POST and PUT, with or without a version; unknown model is a 404', async t => {
+  const emulator = await start(t, 'torchserve')
+  for (const [method, path] of [['POST', '/explanations/demo-model'], ['PUT', '/explanations/demo-model'], ['PUT', '/explanations/demo-model/1.0']] as const) {
+    const res = await request(`${emulator.url}${path}`, { method, body: 'raw input' })
+    assert.equal(res.statusCode, 200, `${method} ${path}`)
+    const body = await res.body.json() as { model: string, explanations: unknown[] }
+    assert.equal(body.model, 'demo-model')
+    assert.equal(body.explanations.length, 1)
+  }
+  const missing = await request(`${emulator.url}/explanations/nope`, { method: 'PUT', body: 'x' })
+  assert.equal(missing.statusCode, 404)
+  assert.equal((await missing.body.json() as { type: string }).type, 'ModelNotFoundException')
+  assert.deepEqual(emulator.received.map(r => r.method), ['POST', 'PUT', 'PUT', 'PUT'])
+})
+
 test('streaming predictions are chunked JSON lines without SSE framing', async t => {
   const emulator = await start(t, 'torchserve', { tokens: 3 })
   const res = await request(`${emulator.url}/predictions/demo-model`, { method: 'POST', headers: { 'x-emulate-stream': '1' }, body: 'x' })
@@ -91,7 +106,7 @@ test('management, metrics and alternative inference routes answer 200 and are re
   const routes: Array<[string, string]> = [
     ['GET', '/models'], ['POST', '/models?url=http://evil/x.mar'], ['DELETE', '/models/demo-model'], ['GET', '/workflows'],
     ['GET', '/token?type=inference'], ['GET', '/api-description'], ['OPTIONS', '/'], ['OPTIONS', '/predictions/demo-model'],
-    ['GET', '/metrics'], ['POST', '/invocations'], ['POST', '/v2/models/demo-model/infer'], ['POST', '/explanations/demo-model'],
+    ['GET', '/metrics'], ['POST', '/invocations'], ['POST', '/v2/models/demo-model/infer'],
     ['POST', '/v1/models/demo-model:predict']
   ]
   for (const [method, url] of routes) {

@@ -35,6 +35,19 @@ test('health, server metadata, model metadata and readiness', async t => {
   })
 })
 
+test('model config answers the config JSON, with or without a version', async t => {
+  const emulator = await start(t, 'triton')
+  for (const path of ['/v2/models/demo-tensor/config', '/v2/models/demo-tensor/versions/1/config']) {
+    const res = await request(`${emulator.url}${path}`)
+    assert.equal(res.statusCode, 200, path)
+    const config = await res.body.json() as { name: string, input: Array<{ name: string }> }
+    assert.equal(config.name, 'demo-tensor')
+    assert.deepEqual(config.input.map(i => i.name), ['INPUT0'])
+  }
+  assert.equal((await request(`${emulator.url}/v2/models/nope/config`)).statusCode, 404)
+  assert.deepEqual(emulator.received.map(r => r.url), ['/v2/models/demo-tensor/config', '/v2/models/demo-tensor/versions/1/config', '/v2/models/nope/config'])
+})
+
 test('unknown model or version is a 404 in the {"error"} shape', async t => {
   const emulator = await start(t, 'triton')
   const missing = await request(`${emulator.url}/v2/models/nope/infer`, { method: 'POST', body: '{"inputs":[]}' })
@@ -163,7 +176,7 @@ test('management routes answer 200 JSON and are recorded', async t => {
   const routes: Array<[string, string]> = [
     ['POST', '/v2/repository/index'], ['POST', '/v2/repository/models/demo-tensor/load'], ['POST', '/v2/repository/models/demo-tensor/unload'],
     ['POST', '/v2/systemsharedmemory/region/r/register'], ['GET', '/v2/cudasharedmemory/status'], ['POST', '/v2/logging'],
-    ['GET', '/v2/trace/setting'], ['GET', '/v2/models/demo-tensor/config'], ['GET', '/v2/models/stats'], ['GET', '/v2/models/demo-tensor/stats'],
+    ['GET', '/v2/trace/setting'], ['GET', '/v2/models/demo-tensor/trace/setting'], ['GET', '/v2/models/stats'], ['GET', '/v2/models/demo-tensor/stats'],
     ['GET', '/v2/models/demo-tensor/infer'], ['GET', '/metrics'], ['GET', '/whatever']
   ]
   for (const [method, url] of routes) {

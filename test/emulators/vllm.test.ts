@@ -87,6 +87,32 @@ test('embeddings, models and health', async t => {
   assert.equal(await health.body.text(), '')
 })
 
+test('pooling, classify, unprefixed score and rerank, and Cohere embed answer JSON for the served model', async t => {
+  const emulator = await start(t, 'vllm', { models: ['pooler'], requireToken: 'sekret' })
+  const post = async (path: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const res = await request(`${emulator.url}${path}`, { method: 'POST', headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify({ model: 'pooler', ...body }) })
+    return { status: res.statusCode, body: await res.body.json() as Record<string, unknown> }
+  }
+  // unprefixed: vLLM's key check skips them
+  const pooled = await post('/pooling', { input: ['a', 'b'] })
+  assert.equal(pooled.status, 200)
+  assert.deepEqual((pooled.body['data'] as Array<{ object: string, index: number }>).map(d => [d.object, d.index]), [['pooling', 0], ['pooling', 1]])
+  const classified = await post('/classify', { input: 'a' })
+  assert.deepEqual((classified.body['data'] as Array<{ label: string }>).map(d => d.label), ['positive'])
+  assert.equal(classified.body['model'], 'pooler')
+  const scored = await post('/score', { text_1: 'a', text_2: ['b', 'c'] })
+  assert.equal((scored.body['data'] as unknown[]).length, 2)
+  const reranked = await post('/rerank', { query: 'q', documents: ['a'] })
+  assert.equal((reranked.body['results'] as unknown[]).length, 1)
+  // /v2 is guarded
+  assert.equal((await post('/v2/embed', { texts: ['a'] })).status, 401)
+  const embedded = await post('/v2/embed', { texts: ['a', 'b'] }, { authorization: 'Bearer sekret' })
+  assert.equal(embedded.status, 200)
+  assert.equal((embedded.body['embeddings'] as { float: unknown[] }).float.length, 2)
+  assert.deepEqual(emulator.received.map(r => r.url), ['/pooling', '/classify', '/score', '/rerank', '/v2/embed', '/v2/embed'])
+  assert.equal((await post('/pooling', { model: 'nope', input: 'a' })).status, 404)
+})
+
 test('responses API streams event: lines and no [DONE]', async t => {
   const emulator = await start(t, 'vllm', { tokens: 2 })
   const res = await request(`${emulator.url}/v1/responses`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ model: 'demo-llm', input: 'hi', stream: true }) })
@@ -168,7 +194,7 @@ test('management, debug and metrics routes answer 200 and are recorded verbatim'
   const routes: Array<[string, string]> = [
     ['POST', '/invocations'], ['POST', '/tokenize'], ['POST', '/v1/load_lora_adapter'], ['GET', '/server_info?config_format=json'],
     ['POST', '/sleep?level=1'], ['POST', '/collective_rpc'], ['POST', '/scale_elastic_ep'], ['GET', '/docs'], ['GET', '/openapi.json'],
-    ['GET', '/version'], ['POST', '/pooling'], ['GET', '/anything/at/all']
+    ['GET', '/version'], ['POST', '/generative_scoring'], ['GET', '/anything/at/all']
   ]
   for (const [method, url] of routes) {
     const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })

@@ -39,6 +39,36 @@ test('vLLM rules refuse by default; nothing refused reaches vLLM, refusals are c
   assert.deepEqual(lastJson(stack.vllm)['tools'], tools)
 })
 
+test('the body rules cover the opt-in pooling and embed-v2 routes', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { routes: ['pooling', 'embed-v2'] } } })
+  const deep = JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown
+  const many = Array.from({ length: 65 }, () => 'p')
+  const routes: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+    ['/pooling', { input: 'a' }, { input: many }],
+    ['/classify', { input: 'a' }, { input: many }],
+    ['/score', { text_1: 'a', text_2: 'b' }, { text_1: 'a', text_2: many }],
+    ['/rerank', { query: 'q', documents: ['a'] }, { query: 'q', documents: many }],
+    ['/v2/embed', { texts: ['a'] }, {}]
+  ]
+  for (const [path, fields, tooMany] of routes) {
+    await t.test(path, async () => {
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ prompt_embeds: 'AAAA' }, 'vllm-prompt-embeds'],
+        [{ chat_template_kwargs: { tokenize: true } }, 'vllm-chat-template'],
+        [{ extra: deep }, 'vllm-json-limits'],
+        [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://169.254.169.254/x.png' } }] }] }, 'vllm-media']
+      ]
+      if (Object.keys(tooMany).length > 0) cases.push([tooMany, 'vllm-prompt-count'])
+      for (const [extra, rule] of cases) {
+        stack.vllm.reset()
+        assertRefused(await postJson(stack, path, { model: 'demo-llm', ...fields, ...extra }), rule, stack.vllm)
+      }
+      const fine = await postJson(stack, path, { model: 'demo-llm', ...fields })
+      assert.equal(fine.status, 200, fine.body)
+    })
+  }
+})
+
 test('caps rewrite the forwarded body once; untouched bodies are forwarded byte for byte', async (t) => {
   const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 1_000_000 } } } })
   const answer = await postJson(stack, '/v1/completions', completion({ n: 20, best_of: 30, max_tokens: 100_000, stream: true }))

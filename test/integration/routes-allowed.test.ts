@@ -42,6 +42,12 @@ const ROWS: readonly Row[] = [
   { method: 'POST', target: '/v1/rerank', upstream: 'vllm', body: json({ model: 'demo-llm', query: 'q', documents: ['a', 'b'] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v2/rerank', upstream: 'vllm', body: json({ model: 'demo-llm', query: 'q', documents: ['a'] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v1/score', upstream: 'vllm', body: json({ model: 'demo-llm', text_1: 'a', text_2: 'b' }), contentType: JSON_TYPE },
+  // vLLM groups: embed-v2, pooling (unprefixed)
+  { method: 'POST', target: '/v2/embed', upstream: 'vllm', body: json({ model: 'demo-llm', texts: ['a', 'b'], input_type: 'search_document' }), contentType: JSON_TYPE },
+  { method: 'POST', target: '/pooling', upstream: 'vllm', body: json({ model: 'demo-llm', input: 'a b' }), contentType: JSON_TYPE },
+  { method: 'POST', target: '/classify', upstream: 'vllm', body: json({ model: 'demo-llm', input: ['a', 'b'] }), contentType: JSON_TYPE },
+  { method: 'POST', target: '/score', upstream: 'vllm', body: json({ model: 'demo-llm', text_1: 'a', text_2: 'b' }), contentType: JSON_TYPE },
+  { method: 'POST', target: '/rerank', upstream: 'vllm', body: json({ model: 'demo-llm', query: 'q', documents: ['a'] }), contentType: JSON_TYPE },
   // Triton
   { method: 'POST', target: '/v2/models/demo-tensor/infer', upstream: 'triton', body: tensor, contentType: JSON_TYPE },
   { method: 'POST', target: '/v2/models/demo-tensor/versions/1/infer', upstream: 'triton', body: tensor, contentType: JSON_TYPE },
@@ -55,6 +61,9 @@ const ROWS: readonly Row[] = [
   { method: 'GET', target: '/v2/models/demo-tensor/versions/1', upstream: 'triton' },
   { method: 'GET', target: '/v2/models/demo-tensor/ready', upstream: 'triton' },
   { method: 'GET', target: '/v2/models/demo-tensor/versions/1/ready', upstream: 'triton' },
+  // Triton group: model-config
+  { method: 'GET', target: '/v2/models/demo-tensor/config', upstream: 'triton' },
+  { method: 'GET', target: '/v2/models/demo-tensor/versions/1/config', upstream: 'triton' },
   // shared with TorchServe's kserve-v2 group: Triton comes first and has no model to choose by
   { method: 'GET', target: '/v2/health/ready', upstream: 'triton' },
   { method: 'GET', target: '/v2/health/live', upstream: 'triton' },
@@ -69,6 +78,8 @@ const ROWS: readonly Row[] = [
   // TorchServe groups: explanations, kserve-v1, kserve-v2 (demo-model is not Triton's: TorchServe serves it)
   { method: 'POST', target: '/explanations/demo-model', upstream: 'torchserve', body: binary, contentType: OCTETS },
   { method: 'POST', target: '/explanations/demo-model/1.0', upstream: 'torchserve', body: binary, contentType: OCTETS },
+  { method: 'PUT', target: '/explanations/demo-model', upstream: 'torchserve', body: binary, contentType: OCTETS },
+  { method: 'PUT', target: '/explanations/demo-model/1.0', upstream: 'torchserve', body: binary, contentType: OCTETS },
   { method: 'POST', target: '/v1/models/demo-model:predict', upstream: 'torchserve', body: json({ instances: [[1, 2]] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v1/models/demo-model:explain', upstream: 'torchserve', body: json({ instances: [[1, 2]] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v2/models/demo-model/infer', upstream: 'torchserve', body: tensor, contentType: JSON_TYPE },
@@ -82,8 +93,8 @@ async function * chunks (body: Buffer): AsyncGenerator<Buffer> {
 test('allowed routes reach their backend unchanged', async t => {
   const stack = await startStack(t, {
     upstreams: {
-      vllm: { routes: ['responses', 'rerank', 'score'] },
-      triton: { models: ['demo-tensor'] },
+      vllm: { routes: ['responses', 'rerank', 'score', 'embed-v2', 'pooling'] },
+      triton: { models: ['demo-tensor'], routes: ['model-config'] },
       torchserve: { routes: ['explanations', 'kserve-v1', 'kserve-v2'] }
     }
   })

@@ -44,10 +44,6 @@ const VLLM: readonly Row[] = [
   ['POST', '/v1/completions/derender'],
   ['POST', '/scale_elastic_ep'],
   ['POST', '/is_scaling_elastic_ep'],
-  ['POST', '/pooling'],
-  ['POST', '/classify'],
-  ['POST', '/score'],
-  ['POST', '/rerank'],
   ['POST', '/v1/load_lora_adapter'],
   ['POST', '/v1/unload_lora_adapter'],
   ['POST', '/adapters'],
@@ -88,14 +84,19 @@ const VLLM: readonly Row[] = [
   ['POST', '/v1/messages'],
   ['POST', '/v1/messages/count_tokens'],
   ['GET', '/v1/realtime'],
-  ['POST', '/v2/embed'],
   ['POST', '/cohere/v2/chat'],
   ['POST', '/cohere/v2/chat/render'],
   // opt groups of the profile, off by default
   ['POST', '/v1/responses'],
   ['POST', '/v1/rerank'],
   ['POST', '/v2/rerank'],
-  ['POST', '/v1/score']
+  ['POST', '/v1/score'],
+  ['POST', '/v2/embed'],
+  // the pooling group: unprefixed, so vLLM's own key check skips them
+  ['POST', '/pooling'],
+  ['POST', '/classify'],
+  ['POST', '/score'],
+  ['POST', '/rerank']
 ]
 
 // backends.md 2.1: Triton's HTTP port, then its metrics listener (8002), then the optional
@@ -103,6 +104,7 @@ const VLLM: readonly Row[] = [
 const TRITON: readonly Row[] = [
   ['GET', '/v2'],
   ['POST', '/v2'],
+  // the model-config group, off by default
   ['GET', '/v2/models/demo-tensor/config'],
   ['GET', '/v2/models/demo-tensor/versions/1/config'],
   ['GET', '/v2/models/stats'],
@@ -195,6 +197,8 @@ const TORCHSERVE: readonly Row[] = [
   // always on, so they are not refused here)
   ['POST', '/explanations/demo-model'],
   ['POST', '/explanations/demo-model/1.0'],
+  ['PUT', '/explanations/demo-model'],
+  ['PUT', '/explanations/demo-model/1.0'],
   ['POST', '/v1/models/demo-model:predict'],
   ['POST', '/v1/models/demo-model:explain'],
   ['POST', '/v2/models/demo-model/explain']

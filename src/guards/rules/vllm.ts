@@ -9,7 +9,7 @@ import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
 import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
 
-const BODY_ROUTES = ['chat-completions', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score']
+const BODY_ROUTES = ['chat-completions', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
 const framework = ['vllm'] as const
 
 /** Refuses any of `fields` present in the body, or strips them when the action is `strip`. */
@@ -58,7 +58,18 @@ function capListLength (what: string, fieldsByRoute: Readonly<Record<string, rea
 }
 
 // Prompts in a list: strings or token-id lists; a flat list of numbers is one tokenized prompt.
-const PROMPT_FIELDS = { completions: ['prompt'], embeddings: ['input'], 'rerank-v1': ['documents'], 'rerank-v2': ['documents'], score: ['text_1', 'text_2'] }
+const PROMPT_FIELDS = {
+  completions: ['prompt'],
+  embeddings: ['input'],
+  'rerank-v1': ['documents'],
+  'rerank-v2': ['documents'],
+  score: ['text_1', 'text_2'],
+  // the unprefixed pooling routes take the same requests as their /v1 counterparts and /v1/embeddings
+  pooling: ['input'],
+  classify: ['input'],
+  'pooling-score': ['text_1', 'text_2'],
+  'pooling-rerank': ['documents']
+}
 const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'] }
 
 const policies = new WeakMap<RuleSettings, MediaPolicy>()
