@@ -43,6 +43,10 @@ test('every example config in config/ loads', async () => {
   assert.equal(example.rateLimit?.redis?.onError, 'closed')
   assert.ok(Object.keys(example.upstreams[0]?.guards ?? {}).length > 0)
   assert.equal(example.metrics.identityLabel.enabled, false)
+  assert.equal(example.server.headersTimeout, '10s')
+  assert.equal(example.server.maxConnectionsPerClient, 1024)
+  assert.deepEqual(example.cors?.origins, ['https://chat.example.com'])
+  assert.equal(example.upstreams[1]?.limits.bodyBytes, 16_777_216)
 })
 
 test('defaults fill every key left out, and the result is frozen', () => {
