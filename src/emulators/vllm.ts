@@ -193,34 +193,26 @@ function inputItems (input: unknown): unknown[] {
   return Array.isArray(input) && input.some(item => typeof item !== 'number') ? input : [input]
 }
 
-// /pooling: the model's raw pooled output per input
-function pooling (ex: Exchange): void {
-  const opened = openRequest(ex)
-  if (opened === undefined) return
-  const { body, model } = opened
-  ex.generate(json(200, {
-    id: `pool-${randomUUID()}`,
-    object: 'list',
-    created: nowSeconds(),
-    model,
-    data: inputItems(body['input']).map((_, index) => ({ index, object: 'pooling', data: EMBEDDING })),
-    usage: usage(promptWords(body['input']), 0)
-  }), 0)
+/** A pooling-style answer: one `item` per input of the request, usage counted from its words. */
+function perInput (prefix: string, item: (index: number) => Record<string, unknown>) {
+  return function answer (ex: Exchange): void {
+    const opened = openRequest(ex)
+    if (opened === undefined) return
+    const { body, model } = opened
+    ex.generate(json(200, {
+      id: `${prefix}-${randomUUID()}`,
+      object: 'list',
+      created: nowSeconds(),
+      model,
+      data: inputItems(body['input']).map((_, index) => item(index)),
+      usage: usage(promptWords(body['input']), 0)
+    }), 0)
+  }
 }
 
-function classify (ex: Exchange): void {
-  const opened = openRequest(ex)
-  if (opened === undefined) return
-  const { body, model } = opened
-  ex.generate(json(200, {
-    id: `classify-${randomUUID()}`,
-    object: 'list',
-    created: nowSeconds(),
-    model,
-    data: inputItems(body['input']).map((_, index) => ({ index, label: 'positive', probs: [0.875, 0.125], num_classes: 2 })),
-    usage: usage(promptWords(body['input']), 0)
-  }), 0)
-}
+// /pooling: the model's raw pooled output per input
+const pooling = perInput('pool', index => ({ index, object: 'pooling', data: EMBEDDING }))
+const classify = perInput('classify', index => ({ index, label: 'positive', probs: [0.875, 0.125], num_classes: 2 }))
 
 // Cohere's embed API (POST /v2/embed): `texts` in, embeddings keyed by type out
 function cohereEmbed (ex: Exchange): void {
