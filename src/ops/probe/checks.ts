@@ -1,5 +1,5 @@
 /**
- * Everything `infergate probe` sends, as data: the README's table is rendered from it
+ * Everything `infergate probe` sends, as data: docs/probes.md is rendered from it
  * (`infergate probe --list`). Only safe methods (GET, OPTIONS) go out. A state-changing route is
  * probed with GET, which it rejects (405), so an answer proves the route is reachable without
  * changing anything; model and region names are `infergate-probe`, which no server has.
@@ -93,7 +93,7 @@ export function checksFor (framework: FrameworkChoice): ProbeCheck[] {
   return CHECKS.filter(c => framework === 'all' || c.framework === 'any' || c.framework === framework)
 }
 
-/** The table of what is sent, as Markdown (the README section shows it). */
+/** The table of what is sent, as Markdown (`infergate probe --list`, docs/probes.md). */
 export function checksTable (checks: readonly ProbeCheck[]): string {
   const cell = (text: string) => text.replaceAll('|', '\\|')
   const rows = checks.map(c =>
