@@ -3,7 +3,7 @@
  * (it drives `Retry-After`), the audit event a refusal writes, the upstream failure kind, and the
  * `type` each client envelope gives it (src/server/error-envelope.ts). Codes are part of the public
  * contract: they appear in error bodies, logs and metrics, so a code MUST NOT be reused for another
- * meaning once released. The README's Errors table lists exactly these rows (a test checks it).
+ * meaning once released. docs/errors.md is rendered from these tables (`npm run docs`).
  *
  * Refusals are created without a stack trace: they are expected outcomes on hot paths (a flood of
  * bad keys must not cost a stack capture each).
@@ -73,14 +73,14 @@ export interface HttpErrorSpec {
   readonly param?: string
   /** A body may still be arriving: the connection cannot be reused for another request. */
   readonly closesConnection?: boolean
-  /** For the README's Errors table. */
+  /** When it happens, for docs/errors.md. */
   readonly when: string
 }
 
 export const HTTP_ERRORS = {
   // Request target, framing and headers
   IG_ERR_BAD_REQUEST: { status: 400, message: 'malformed HTTP request', kind: INVALID, retryable: false, audit: 'request.refused', when: 'malformed HTTP (from the parser), or a request the framework refused' },
-  IG_ERR_PATH_NONCANONICAL: { status: 400, message: 'request target is not a canonical path: %s', kind: INVALID, retryable: false, audit: 'request.refused', when: 'request target not canonical (Security model)' },
+  IG_ERR_PATH_NONCANONICAL: { status: 400, message: 'request target is not a canonical path: %s', kind: INVALID, retryable: false, audit: 'request.refused', when: 'request target not canonical (docs/security.md)' },
   IG_ERR_HOST_INVALID: { status: 400, message: 'Host header must be one hostname[:port]', kind: INVALID, retryable: false, audit: 'request.refused', when: 'missing, bad or repeated Host' },
   IG_ERR_FRAMING: { status: 400, message: 'request framing is refused: %s', kind: INVALID, retryable: false, audit: 'request.refused', closesConnection: true, when: 'HTTP version other than 1.0/1.1, Transfer-Encoding on HTTP/1.0 or other than a lone `chunked`' },
   IG_ERR_EXPECTATION_FAILED: { status: 417, message: 'the only Expect supported is 100-continue', kind: INVALID, retryable: false, audit: 'request.refused', closesConnection: true, when: 'an `Expect` other than `100-continue`' },

@@ -3,7 +3,7 @@ import { startServer } from './server.js'
 import type { Emulator, EmulatorOptions } from './types.js'
 import { SLOT, completionText, template, tokenJson } from './wire.js'
 
-// TorchServe sets these on every response (backends.md 3.8)
+// TorchServe sets these on every response (http/ErrorResponse.java, NettyUtils.sendError)
 const ALWAYS: ReadonlyArray<[string, string]> = [
   ['cache-control', 'no-cache; no-store, must-revalidate, private'],
   ['expires', 'Thu, 01 Jan 1970 00:00:00 UTC'],

@@ -6,7 +6,7 @@ import { SLOT, SSE_DONE, SSE_HEADERS, completionText, countWords, field, sse, te
 
 type Json = Record<string, unknown>
 
-// vLLM's API-key middleware guards these path prefixes and nothing else (backends.md 1.2)
+// vLLM's API-key middleware guards these path prefixes and nothing else (docs/usage/security.md)
 const GUARDED_PREFIXES = ['/v1', '/v2', '/inference']
 const UNAUTHORIZED = json(401, { error: 'Unauthorized' })
 const EMBEDDING = [0.125, -0.25, 0.375, -0.5, 0.625, -0.75, 0.875, -1]

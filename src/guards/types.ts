@@ -32,7 +32,7 @@ interface RuleBase {
   readonly routes: readonly string[] | 'all'
   /** The CVE or issue it answers. */
   readonly advisory: string
-  /** What it matches and does, for the README's rule table and error messages. */
+  /** What it matches and does, for docs/guards.md and error messages. */
   readonly summary: string
   /** The actions an operator may pick; the first is the default. */
   readonly actions: readonly [Action, ...Action[]]

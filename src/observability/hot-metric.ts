@@ -74,7 +74,8 @@ export class HotMetric<T extends HotMetricType, const L extends readonly string[
   readonly name: string
   readonly help: string
   readonly aggregator = 'sum'
-  readonly #labelNames: L
+  /** Public like prom-client's own metrics' (docs/metrics.md reads it from the registry). */
+  readonly labelNames: L
   readonly #buckets: readonly number[]
   readonly #trie: Trie = new Map()
   /** In creation order, for the exposition. */
@@ -84,7 +85,7 @@ export class HotMetric<T extends HotMetricType, const L extends readonly string[
     this.type = options.type
     this.name = options.name
     this.help = options.help
-    this.#labelNames = options.labelNames
+    this.labelNames = options.labelNames
     this.#buckets = options.buckets ?? []
     // prom-client shows a metric without labels from the start, at zero.
     if (options.labelNames.length === 0) this.#resolve([]).touched = true
@@ -111,7 +112,7 @@ export class HotMetric<T extends HotMetricType, const L extends readonly string[
     const value = values[last] ?? ''
     let series = node.get(value) as Series | undefined
     if (series === undefined) {
-      const labels = Object.fromEntries(this.#labelNames.map((name, i) => [name, values[i] as string]))
+      const labels = Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] as string]))
       node.set(value, series = new Series(labels, this.#buckets))
       this.#series.push(series)
     }

@@ -1,12 +1,13 @@
 import { noModel, pathModel, type Profile } from './types.js'
 
 // The KServe handlers take the model as the part of its segment before the first ":"
-// (InferenceRequestHandler.handleKFV2Predictions, backends-2026.md finding 1).
+// (frontend/server/src/main/java/org/pytorch/serve/http/api/rest/InferenceRequestHandler.java,
+// handleKFV2Predictions: `segments[3].split(":")[0]`).
 const kserveModel = { model: ':' }
 
 /**
  * TorchServe's inference port. The management (8081) and metrics (8082) ports are never proxied;
- * SageMaker-style, legacy predict, workflow and plugin routes are not allowed (backends.md 3.2).
+ * SageMaker-style, legacy predict, workflow and plugin routes are not allowed (InferenceRequestHandler.java).
  * Predictions and explanations take POST and PUT (`curl -T` in TorchServe's docs sends PUT).
  */
 export const torchserve: Profile = {

@@ -11,8 +11,8 @@ const modelRoutes = (id: string, method: string, suffix: string, streaming: Stre
 /**
  * Triton's KServe v2 HTTP API: inference, generate, model metadata and readiness; model config as an
  * opt-in group (Triton's clients read it before inferring, but it can expose backend parameters and
- * paths: backends-2026.md 2.2). Repository, shared-memory, logging, trace and statistics routes are
- * never allowed (backends.md 2.1).
+ * paths). Repository, shared-memory, logging, trace and statistics routes are never allowed
+ * (src/http_server.cc; CVE-2025-23319, CVE-2025-23320, CVE-2025-23334 chain through shared memory).
  */
 export const triton: Profile = {
   framework: 'triton',
@@ -21,7 +21,7 @@ export const triton: Profile = {
   envelopePaths: { '/v2': 'kserve' },
   // Triton matches /v2/models/stats (statistics) before its model routes.
   reservedModelNames: ['stats'],
-  // HTTPAPIServer::Handle matches the raw URI and never unescapes it (backends-2026.md, finding 2).
+  // HTTPAPIServer::Handle (src/http_server.cc) matches the raw URI and never unescapes it.
   pathDecoding: 'raw',
   rules: [
     ...modelRoutes('infer', 'POST', '/infer', 'never'),

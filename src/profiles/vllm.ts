@@ -2,10 +2,10 @@ import { bodyModel, noModel, type Profile } from './types.js'
 
 /**
  * vLLM's OpenAI-compatible server: `/v1/*` inference routes and the Cohere-style `/v2` ones. Its
- * unprefixed routes skip vLLM's own `--api-key` check (backends.md 1.2): `/invocations`, `/tokenize`
- * and the rest are never allowed; the pooling ones (`/pooling`, `/classify`, `/score`, `/rerank`) have
- * no `/v1` alias, so they are an opt-in group for backends that listen on loopback only
- * (backends-2026.md 2.1).
+ * unprefixed routes skip vLLM's own `--api-key` check (its authentication middleware guards only
+ * `/v1`, `/v2`, `/inference`: docs/usage/security.md): `/invocations` (vllm-project/vllm#58144),
+ * `/tokenize` and the rest are never allowed; the pooling ones (`/pooling`, `/classify`, `/score`,
+ * `/rerank`) have no `/v1` alias, so they are an opt-in group for backends that listen on loopback only.
  */
 export const vllm: Profile = {
   framework: 'vllm',

@@ -4,7 +4,7 @@
  * @module
  */
 
-/** One family of the README's "Security model" list. */
+/** One family of docs/security.md's header list. */
 interface Family {
   readonly names?: readonly string[]
   /** Every name that starts with one of these. */

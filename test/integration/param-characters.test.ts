@@ -1,6 +1,5 @@
 /**
- * Path parameters that a backend reads differently from the gateway (backends-2026.md findings 1
- * and 2): TorchServe's KServe handlers cut the model name at its first ":", after decoding the path;
+ * Path parameters that a backend reads differently from the gateway (docs/routes.md): TorchServe's KServe handlers cut the model name at its first ":", after decoding the path;
  * Triton never decodes it. Such a value must not reach that backend, even on the route Triton and
  * TorchServe share (`POST /v2/models/{model}/infer`), while the other candidate still gets what it
  * reads as the gateway does.

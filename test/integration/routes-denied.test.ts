@@ -1,8 +1,9 @@
 /**
- * Every route backends.md marks `deny` (1.1, 2.1, 3.2, 3.3, 3.4; Triton's metrics listener and
- * TorchServe's management and metrics ports sent to the gateway's one port), every `opt` route whose
- * group is off (the default config enables none), and wrong methods on allowed paths: all refused with
- * a valid key, none forwarded. Sent with undici, as a real client would.
+ * Every management, debug, metrics and unguarded route of the three backends' HTTP servers (vLLM's
+ * api_router.py files, Triton's src/http_server.cc and metrics listener, TorchServe's inference,
+ * management and metrics handler chains in ServerInitializer.java, all sent to the gateway's one
+ * port), every opt-in route whose group is off (the default config enables none), and wrong methods
+ * on allowed paths: all refused with a valid key, none forwarded. Sent with undici, as a real client would.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -15,7 +16,7 @@ type Row = readonly [method: string, target: string]
 const NOT_ALLOWED = { status: 404, code: 'IG_ERR_ROUTE_NOT_ALLOWED' }
 const NONCANONICAL = { status: 400, code: 'IG_ERR_PATH_NONCANONICAL' }
 
-// backends.md 1.1: vLLM. GET /ping is not here: it is TorchServe's health route, allowed and
+// vLLM (vllm/entrypoints/**/api_router.py). GET /ping is not here: it is TorchServe's health route, allowed and
 // sent to TorchServe only (never to vLLM).
 const VLLM: readonly Row[] = [
   ['GET', '/health'],
@@ -99,7 +100,7 @@ const VLLM: readonly Row[] = [
   ['POST', '/rerank']
 ]
 
-// backends.md 2.1: Triton's HTTP port, then its metrics listener (8002), then the optional
+// Triton (src/http_server.cc): its HTTP port, then its metrics listener (8002), then the optional
 // SageMaker and OpenAI-frontend listeners (2.3)
 const TRITON: readonly Row[] = [
   ['GET', '/v2'],
@@ -150,7 +151,7 @@ const TRITON: readonly Row[] = [
   ['GET', '/health/ready']
 ]
 
-// backends.md 3.2 (inference port), 3.3 (management, 8081) and 3.4 (metrics, 8082), all sent to the
+// TorchServe (ServerInitializer.java): inference port, management (8081) and metrics (8082), all sent to the
 // gateway's port
 const TORCHSERVE: readonly Row[] = [
   ['OPTIONS', '/'],

@@ -1,5 +1,5 @@
 /**
- * The opt-in inference routes of backends-2026.md 2 (vLLM `pooling` and `embed-v2`, Triton
+ * The opt-in inference routes (docs/routes.md: vLLM `pooling` and `embed-v2`, Triton
  * `model-config`, TorchServe's `PUT /explanations`): with their group on, forwarded and scoped by
  * model (a key scoped to other models gets 403, nothing forwarded); with it off, 404 and nothing
  * forwarded.

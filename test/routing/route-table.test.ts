@@ -55,7 +55,8 @@ test('a route shared by two frameworks goes to the first upstream serving the mo
   assert.equal(upstreamFor(match.candidates, 'bert')?.name, 'torch')
 })
 
-// backends-2026.md findings 1 and 2
+// TorchServe cuts KServe model names at ":" (InferenceRequestHandler.handleKFV2Predictions); Triton
+// never decodes the path (HTTPAPIServer::Handle in src/http_server.cc)
 const CANDIDATES: ReadonlyArray<readonly [method: string, target: string, candidates: string[] | undefined]> = [
   ['POST', '/v2/models/yolo-v8/infer', ['tensors', 'torch']],
   // TorchServe cuts a KServe model at ":", after decoding; Triton reads ":" as it is

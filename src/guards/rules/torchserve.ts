@@ -1,6 +1,7 @@
 /**
  * TorchServe rules: on the query string and the request headers, both of which TorchServe hands to
- * the model's handler. Advisories: ../../../shared/reference/backends.md §3.7, §3.8.
+ * the model's handler. Advisories: CVE-2023-43654; TorchServe copies every request header into the
+ * handler's input (InferenceRequestHandler.parseRequest).
  * @module
  */
 import { refuse, type HeaderRule, type QueryRule, type RuleSettings } from '../types.js'
@@ -55,7 +56,7 @@ export const torchserveRules: ReadonlyArray<QueryRule | HeaderRule> = [
     id: 'torchserve-handler-headers',
     frameworks: framework,
     routes: 'all',
-    advisory: 'backends.md 3.8 (handlers read every request header)',
+    advisory: 'TorchServe InferenceRequestHandler.parseRequest (handlers read every request header)',
     summary: 'strips request headers a handler could trust: `names` (default `url_path`) and look-alikes with other case, punctuation or an `x-` prefix',
     on: 'header',
     actions: ['strip'],

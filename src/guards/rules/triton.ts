@@ -1,7 +1,8 @@
 /**
  * Triton rules: on the JSON of infer requests (the whole body, or the header that
  * `Inference-Header-Content-Length` delimits in binary requests; src/guards/triton-body.ts), and on
- * request headers. Advisories: ../../../shared/reference/backends.md §2.3, §2.5.
+ * request headers. Advisories: CVE-2025-23319, CVE-2025-23320, CVE-2025-23334, CVE-2026-24146,
+ * CVE-2026-24173 (docs/guards.md links them).
  * @module
  */
 import { isObject } from '../../proxy/json-object.js'

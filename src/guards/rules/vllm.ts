@@ -1,6 +1,6 @@
 /**
  * vLLM rules, on the JSON body of its routes (`context.json`, parsed once by the body parser).
- * Advisories: ../../../shared/reference/backends.md §1.3.
+ * Advisories: each rule's `advisory` (docs/guards.md links them).
  * @module
  */
 import { isObject } from '../../proxy/json-object.js'

@@ -1,7 +1,8 @@
 /**
  * The audit rules, as data: each rule's id, severity, title, the advisory or guide section it
- * answers, its matchers (one per kind of subject it looks at) and the fix. References name
- * shared/reference/hardening-guide.txt ("guide") and shared/reference/backends.md ("backends §").
+ * answers, its matchers (one per kind of subject it looks at) and the fix. References name the CVE or
+ * the backend's own documentation or source file (paths in its repository), and "guide" sections of
+ * the model-serving hardening guide the rules were first written from.
  * @module
  */
 import { isLoopback } from './addresses.js'
@@ -69,7 +70,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS001',
     severity: 'critical',
     title: 'TorchServe management API on a non-loopback interface',
-    reference: 'backends §3.7 CVE-2023-43654 (ShellTorch); guide: TorchServe Hardening',
+    reference: 'CVE-2023-43654 (ShellTorch); guide: TorchServe Hardening',
     fix: 'Set management_address=http://127.0.0.1:8081 (TorchServe\'s default) and never route the management API through the gateway.',
     match: { 'torchserve-config': addressBeyondLoopback('management_address') }
   },
@@ -77,7 +78,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS002',
     severity: 'medium',
     title: 'TorchServe metrics API on a non-loopback interface',
-    reference: 'backends §3.6 (port 8082 needs no token); guide: TorchServe Hardening',
+    reference: 'TorchServe ServerInitializer.java (the metrics port has no token check); guide: TorchServe Hardening',
     fix: 'Set metrics_address=http://127.0.0.1:8082 and scrape it from inside the pod.',
     match: { 'torchserve-config': addressBeyondLoopback('metrics_address') }
   },
@@ -85,7 +86,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS003',
     severity: 'medium',
     title: 'TorchServe inference API on a non-loopback interface',
-    reference: 'backends §3.7 (bind the backend to loopback; the gateway is the only client)',
+    reference: 'CVE-2023-43654 (ShellTorch: bind the backend to loopback; the gateway is the only client)',
     fix: 'Set inference_address=http://127.0.0.1:8080 and run infergate in the same pod as the only client.',
     match: { 'torchserve-config': addressBeyondLoopback('inference_address') }
   },
@@ -93,7 +94,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS004',
     severity: 'high',
     title: 'TorchServe model registration API enabled',
-    reference: 'backends §3.6 enable_model_api, §3.7 CVE-2023-43654, CVE-2022-1471',
+    reference: 'TorchServe docs/model_api_control.md (enable_model_api), CVE-2023-43654, CVE-2022-1471',
     fix: 'Remove enable_model_api=true / --enable-model-api / TS_ENABLE_MODEL_API; load models at startup (load_models=…).',
     match: {
       'torchserve-config': settingOn('enable_model_api', 'models can be registered from URLs at runtime'),
@@ -106,7 +107,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS005',
     severity: 'high',
     title: 'TorchServe allowed_urls is permissive',
-    reference: 'backends §3.6 allowed_urls, §3.7 CVE-2023-43654 (SSRF)',
+    reference: 'TorchServe docs/configuration.md (allowed_urls), CVE-2023-43654 (SSRF)',
     fix: 'Set allowed_urls to the exact model store URLs (regexes anchored to your host), e.g. allowed_urls=https://models\\.example\\.com/.*',
     match: {
       'torchserve-config': subject => {
@@ -120,7 +121,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS006',
     severity: 'high',
     title: 'TorchServe token authorization disabled',
-    reference: 'backends §3.6 token auth (on by default from 0.11.1)',
+    reference: 'TorchServe docs/token_authorization_api.md (on by default from 0.11.1)',
     fix: 'Remove disable_token_authorization=true / --disable-token-auth / TS_DISABLE_TOKEN_AUTHORIZATION; give the inference key to infergate as an upstream header.',
     match: {
       'torchserve-config': settingOn('disable_token_authorization', 'every API answers without a key'),
@@ -133,7 +134,7 @@ export const RULES: readonly Rule[] = [
     id: 'TS007',
     severity: 'high',
     title: 'TorchServe gRPC on a non-loopback interface',
-    reference: 'backends §3.5, §3.7 (gRPC on 0.0.0.0, management on 7071)',
+    reference: 'TorchServe docs/grpc_api.md (inference 7070, management 7071; the Docker config binds 0.0.0.0)',
     fix: 'Set grpc_inference_address and grpc_management_address to 127.0.0.1 (or disable gRPC: enable_grpc=false).',
     match: { 'torchserve-config': addressBeyondLoopback('grpc_inference_address', 'grpc_management_address') }
   },
@@ -141,7 +142,7 @@ export const RULES: readonly Rule[] = [
     id: 'TR001',
     severity: 'high',
     title: 'Triton model control mode allows runtime loading',
-    reference: 'backends §2.4 (model-control-mode), §2.5 model-load path traversal; guide: Triton Inference Server Hardening',
+    reference: 'Triton docs/user_guide/model_management.md (model-control-mode), model-load path traversal fixed in 24.01; guide: Triton Inference Server Hardening',
     fix: 'Use --model-control-mode=none (the default) and roll out model changes with a new deployment.',
     match: {
       command: subject => {
@@ -156,7 +157,7 @@ export const RULES: readonly Rule[] = [
     id: 'TR002',
     severity: 'medium',
     title: 'Triton metrics on all interfaces',
-    reference: 'backends §2.4 (the metrics port is never restricted), §2.7; guide: Triton Inference Server Hardening',
+    reference: 'Triton src/command_line_parser.h (metrics on 0.0.0.0:8002, never restricted by --http-restricted-api); guide: Triton Inference Server Hardening',
     fix: 'Add --metrics-address=127.0.0.1 (or --allow-metrics=false).',
     match: {
       command: subject => {
@@ -183,7 +184,7 @@ export const RULES: readonly Rule[] = [
     id: 'TR004',
     severity: 'medium',
     title: 'Triton HTTP on all interfaces without restricted APIs',
-    reference: 'backends §2.4 (no authentication; --http-restricted-api), §2.5 CVE-2026-24207',
+    reference: 'Triton docs/customization_guide/inference_protocols.md (no authentication; --http-restricted-api), CVE-2026-24207',
     fix: 'Bind --http-address=127.0.0.1 behind infergate in the same pod, or restrict the non-inference APIs: --http-restricted-api=model-repository,model-config,shared-memory,statistics,trace,logging:<header>=<secret>.',
     match: {
       command: subject => {
@@ -197,7 +198,7 @@ export const RULES: readonly Rule[] = [
     id: 'TR005',
     severity: 'medium',
     title: 'Triton gRPC on all interfaces without restricted protocols',
-    reference: 'backends §2.2 (binds 0.0.0.0), §2.4 (--grpc-restricted-protocol), §2.5',
+    reference: 'Triton src/grpc/grpc_server.h (binds 0.0.0.0), docs/customization_guide/inference_protocols.md (--grpc-restricted-protocol), CVE-2026-24207',
     fix: 'Bind --grpc-address=127.0.0.1, disable it (--allow-grpc=false), or add --grpc-restricted-protocol=model-repository,model-config,shared-memory,statistics,trace,logging:<key>=<secret>.',
     match: {
       command: subject => {
@@ -236,7 +237,7 @@ export const RULES: readonly Rule[] = [
     id: 'VL002',
     severity: 'high',
     title: 'vLLM development API enabled',
-    reference: 'backends §1.2 (dev routes under VLLM_SERVER_DEV_MODE)',
+    reference: 'vLLM vllm/entrypoints/serve/__init__.py (dev routes under VLLM_SERVER_DEV_MODE)',
     fix: 'Remove VLLM_SERVER_DEV_MODE from the environment.',
     match: { command: subject => subject.framework === 'vllm' ? envOn('VLLM_SERVER_DEV_MODE', 'unauthenticated /pause, /resume, /update_weights and other dev routes')(subject) : [] }
   },
@@ -244,7 +245,7 @@ export const RULES: readonly Rule[] = [
     id: 'VL003',
     severity: 'high',
     title: 'vLLM runtime LoRA loading enabled',
-    reference: 'backends §1.2 known exposures (4)',
+    reference: 'vLLM /adapters SageMaker LoRA routes, registered when runtime LoRA updating is on',
     fix: 'Remove VLLM_ALLOW_RUNTIME_LORA_UPDATING; list adapters with --lora-modules at startup.',
     match: { command: subject => subject.framework === 'vllm' ? envOn('VLLM_ALLOW_RUNTIME_LORA_UPDATING', 'adapters can be loaded from any path at runtime')(subject) : [] }
   },
@@ -252,7 +253,7 @@ export const RULES: readonly Rule[] = [
     id: 'VL004',
     severity: 'medium',
     title: 'vLLM profiler enabled',
-    reference: 'backends §1.1 debug/profiling routes (/start_profile, /stop_profile)',
+    reference: 'vLLM profiler routes (/start_profile, /stop_profile) on the serving port',
     fix: 'Remove VLLM_TORCH_PROFILER_DIR, VLLM_TORCH_CUDA_PROFILE and --profiler-config from production deployments.',
     match: {
       command: subject => subject.framework !== 'vllm'
@@ -268,7 +269,7 @@ export const RULES: readonly Rule[] = [
     id: 'VL005',
     severity: 'high',
     title: 'vLLM on all interfaces without a gateway in front',
-    reference: 'guide: vLLM Hardening ("Always run behind an authenticated API gateway"); backends §1.3',
+    reference: 'guide: vLLM Hardening ("Always run behind an authenticated API gateway"); vLLM docs/usage/security.md',
     fix: 'Run infergate in the same pod and bind vLLM to it: --host 127.0.0.1.',
     match: {
       command: subject => {
@@ -282,7 +283,7 @@ export const RULES: readonly Rule[] = [
     id: 'VL006',
     severity: 'medium',
     title: 'vLLM reachable beyond loopback without an API key',
-    reference: 'backends §1.2 (--api-key / VLLM_API_KEY), §1.3 CVE-2026-22778 (/invocations)',
+    reference: 'vLLM docs/usage/security.md (--api-key / VLLM_API_KEY guards /v1 only), CVE-2026-22778 (/invocations)',
     fix: 'Bind --host 127.0.0.1 behind infergate, or set VLLM_API_KEY from a Secret and send it from infergate as an upstream header.',
     match: {
       command: subject => {
@@ -389,7 +390,7 @@ export const RULES: readonly Rule[] = [
     id: 'K8S010',
     severity: 'high',
     title: 'Service exposes a management, metrics or gRPC port',
-    reference: 'guide: Failure Modes (management API exposed to network); backends §2.7, §3.9, §1.5',
+    reference: 'guide: Failure Modes (management API exposed to network); Triton src/command_line_parser.h, TorchServe docs/configuration.md (default ports)',
     fix: 'Expose only the gateway\'s port; reach metrics from inside the pod or through a separate, NetworkPolicy-restricted scrape path.',
     match: {
       service: subject => subject.ports.flatMap(port => {
@@ -418,15 +419,15 @@ export const RULES: readonly Rule[] = [
     id: 'IMG002',
     severity: 'critical',
     title: 'vLLM image with known advisories',
-    reference: 'backends §1.3 CVE-2026-22778 (RCE), CVE-2026-24779 (SSRF), fixed in 0.14.1',
-    fix: 'Upgrade vllm/vllm-openai to v0.14.1 or later (newer releases fix further advisories: see backends §1.3).',
+    reference: 'CVE-2026-22778 (RCE), CVE-2026-24779 (SSRF), fixed in 0.14.1',
+    fix: 'Upgrade vllm/vllm-openai to v0.14.1 or later (newer releases fix further advisories, e.g. CVE-2026-34756 in 0.19.0).',
     match: { image: imageBefore(/(^|\/)vllm-openai$/, [0, 14, 1], 'before 0.14.1 (CVE-2026-22778 remote code execution, CVE-2026-24779 SSRF)') }
   },
   {
     id: 'IMG003',
     severity: 'critical',
     title: 'Triton image with known advisories',
-    reference: 'backends §2.5 CVE-2025-23310/23311, CVE-2025-23319/23320/23334, fixed in 25.07',
+    reference: 'CVE-2025-23310, CVE-2025-23311, CVE-2025-23319, CVE-2025-23320, CVE-2025-23334, fixed in 25.07',
     fix: 'Upgrade nvcr.io/nvidia/tritonserver to 25.07 or later.',
     match: { image: imageBefore(/(^|\/)tritonserver$/, [25, 7], 'before 25.07 (CVE-2025-23310/23311 stack overflow, CVE-2025-23319 Python-backend RCE chain)') }
   },
@@ -434,7 +435,7 @@ export const RULES: readonly Rule[] = [
     id: 'IMG004',
     severity: 'medium',
     title: 'TorchServe image: limited maintenance, no security patches',
-    reference: 'backends §3.7 project status (SECURITY.md: no planned security patches)',
+    reference: 'TorchServe SECURITY.md (limited maintenance: no planned security patches)',
     fix: 'Keep TorchServe on loopback behind infergate as the only control point, and plan a move to a maintained server.',
     match: {
       image: subject => /(^|\/)torchserve$/.test(parseImage(subject.reference).repository)

@@ -1,5 +1,5 @@
 /**
- * Everything `infergate probe` sends, as data: the README's table is rendered from it
+ * Everything `infergate probe` sends, as data: docs/probes.md is rendered from it
  * (`infergate probe --list`). Only safe methods (GET, OPTIONS) go out. A state-changing route is
  * probed with GET, which it rejects (405), so an answer proves the route is reachable without
  * changing anything; model and region names are `infergate-probe`, which no server has.
@@ -19,7 +19,7 @@ export interface ProbeCheck {
   readonly method: 'GET' | 'OPTIONS'
   /** The request target, sent byte for byte; `{authority}` becomes the URL's host[:port]. */
   readonly target: string
-  /** The route a server would read it as (backends.md), for the report. */
+  /** The route a server would read it as (from its own router source), for the report. */
   readonly reaches: string
   readonly safety: Safety
 }
@@ -34,7 +34,7 @@ const check = (framework: ProbeCheck['framework'], kind: CheckKind, safety: Safe
   method: ProbeCheck['method'] = 'GET'): ProbeCheck => ({ framework, kind, method, target, reaches, safety })
 
 export const CHECKS: readonly ProbeCheck[] = [
-  // vLLM (backends.md 1.1): metrics, dev-mode and management routes on the one HTTP port
+  // vLLM (the api_router.py files under vllm/entrypoints): metrics, dev-mode and management routes on the one HTTP port
   check('any', 'metrics', 'read-only', '/metrics', 'Prometheus text (vLLM :8000, Triton :8002, TorchServe :8082)'),
   check('vllm', 'metrics', 'read-only', '/load', 'vLLM server load'),
   check('vllm', 'debug', 'read-only', '/version', 'vLLM version'),
@@ -54,7 +54,7 @@ export const CHECKS: readonly ProbeCheck[] = [
   check('vllm', 'debug', 'wrong-method', '/start_profile', 'POST /start_profile: torch profiler'),
   check('vllm', 'inference-bypass', 'wrong-method', '/invocations', 'POST /invocations: inference without vLLM\'s --api-key'),
   check('vllm', 'inference-bypass', 'wrong-method', '/tokenize', 'POST /tokenize: no --api-key, CVE-2025-62426'),
-  // Triton (backends.md 2.1): no authentication of its own
+  // Triton (src/http_server.cc): no authentication of its own
   check('triton', 'debug', 'read-only', '/v2', 'Triton server metadata and extensions'),
   check('triton', 'model-repository', 'wrong-method', '/v2/repository/index', 'POST /v2/repository/index'),
   check('triton', 'model-repository', 'wrong-method', '/v2/repository/models/infergate-probe/load', 'POST …/load: load or upload a model'),
@@ -65,7 +65,7 @@ export const CHECKS: readonly ProbeCheck[] = [
   check('triton', 'management', 'read-only', '/v2/systemsharedmemory/status', 'Triton system shared-memory regions'),
   check('triton', 'management', 'read-only', '/v2/cudasharedmemory/status', 'Triton CUDA shared-memory regions'),
   check('triton', 'management', 'wrong-method', '/v2/systemsharedmemory/region/infergate-probe/register', 'POST …/register: map a shm region'),
-  // TorchServe (backends.md 3.2–3.4). Never /token: a GET there rotates a key, and TorchServe routes
+  // TorchServe (the handler chains of ServerInitializer.java). Never /token: a GET there rotates a key, and TorchServe routes
   // any management request that merely mentions "/token" to it.
   check('torchserve', 'docs', 'read-only', '/', 'TorchServe API listing (no token check)', 'OPTIONS'),
   check('torchserve', 'docs', 'read-only', '/api-description', 'TorchServe API listing (no token check)'),
@@ -93,7 +93,7 @@ export function checksFor (framework: FrameworkChoice): ProbeCheck[] {
   return CHECKS.filter(c => framework === 'all' || c.framework === 'any' || c.framework === framework)
 }
 
-/** The table of what is sent, as Markdown (the README section shows it). */
+/** The table of what is sent, as Markdown (`infergate probe --list`, docs/probes.md). */
 export function checksTable (checks: readonly ProbeCheck[]): string {
   const cell = (text: string) => text.replaceAll('|', '\\|')
   const rows = checks.map(c =>

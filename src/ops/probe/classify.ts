@@ -13,7 +13,7 @@ export type Verdict = 'exposed' | 'refused' | 'guarded' | 'absent' | 'rejected' 
 // infergate's refusals are 4xx naming an `IG_ERR_…` code in their envelope (`code`, or TorchServe's
 // `type`); its 5xx mean "forwarded, then failed".
 const GATEWAY_REFUSAL = /"(?:code|type)"\s*:\s*"IG_ERR_[A-Z_]+"/
-// TorchServe answers a bad or missing token with 400, not 401 (backends.md 3.6).
+// TorchServe answers a bad or missing token with 400, not 401 (InvalidKeyException is a ModelException: HttpRequestHandler.channelRead0).
 const TORCHSERVE_KEY_REFUSAL = /"type"\s*:\s*"InvalidKeyException"/
 
 export function isGatewayRefusal (answer: RawAnswer): boolean {
