@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { request } from 'undici'
 import { startEmulator } from '../../src/emulators/index.js'
 import { startGateway } from '../../src/server/serve.js'
+import { rawConnection } from '../helpers/raw-http.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 import { auth, KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
 
@@ -210,4 +211,26 @@ test('with a token budget, an audio request reserves defaultMaxTokens, charged w
   for (let i = 0; i < 3; i++) statuses.push((await post(stack.url, '/v1/audio/transcriptions', plain, { 'content-type': FORM_TYPE })).status)
   assert.deepEqual(statuses, [200, 200, 429])
   assert.equal(stack.vllm.received.length, 2)
+})
+
+test('Expect: 100-continue: a bad boundary is refused before the form is sent; a good one is asked for it', async (t) => {
+  const stack = await startStack(t, { upstreams: AUDIO })
+  const head = (contentType: string) => `POST /v1/audio/transcriptions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${KEYS.alice}\r\n` +
+    `Content-Type: ${contentType}\r\nContent-Length: ${plain.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`
+  await t.test('a boundary RFC 2046 does not allow', async () => {
+    const connection = await rawConnection(stack.url)
+    connection.write(head('multipart/form-data; boundary=a!b'))
+    const received = await connection.closed
+    assert.ok(received.startsWith('HTTP/1.1 400 '), received.slice(0, 80))
+    assert.doesNotMatch(received, /100 Continue/)
+    assert.match(received, /IG_ERR_FORM_INVALID/)
+  })
+  await t.test('a good form', async () => {
+    const connection = await rawConnection(stack.url)
+    connection.write(head(FORM_TYPE))
+    assert.equal(await connection.waitFor(/\r\n\r\n/), 'HTTP/1.1 100 Continue\r\n\r\n')
+    connection.write(plain)
+    assert.match(await connection.closed, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /)
+  })
+  assert.equal(stack.vllm.received.length, 1)
 })
