@@ -91,8 +91,9 @@ export const HTTP_ERRORS = {
   IG_ERR_BODY_NOT_ALLOWED: { status: 400, message: '%s requests must not carry a body', kind: INVALID, retryable: false, closesConnection: true, when: 'a body on a GET route' },
   IG_ERR_BODY_INVALID: { status: 400, message: 'request body is invalid: %s', kind: INVALID, retryable: false, closesConnection: true, when: 'JSON body unreadable, not an object, or a key given twice' },
   IG_ERR_BODY_TOO_LARGE: { status: 413, message: 'request body exceeds %d bytes', kind: TOO_LARGE, retryable: false, closesConnection: true, when: "body over the upstream's `limits.bodyBytes` (or the global one)" },
-  IG_ERR_MEDIA_TYPE: { status: 415, message: 'this route takes application/json, not %s', kind: INVALID, retryable: false, closesConnection: true, when: 'JSON route without a JSON content type, or with a Content-Encoding' },
-  IG_ERR_MODEL_REQUIRED: { status: 400, message: 'request body must name a "model" (a string)', kind: INVALID, retryable: false, param: 'model', when: 'a JSON body naming no model' },
+  IG_ERR_MEDIA_TYPE: { status: 415, message: 'this route takes %s, not %s', kind: INVALID, retryable: false, closesConnection: true, when: 'JSON route without a JSON content type, form route (audio) without `multipart/form-data`, either with a Content-Encoding' },
+  IG_ERR_FORM_INVALID: { status: 400, message: 'multipart form is invalid: %s', kind: INVALID, retryable: false, closesConnection: true, when: 'a multipart form with more than one reading (Security model): bad boundary, preamble, epilogue, bare LF, `name*=`, `model` twice or with a filename, …' },
+  IG_ERR_MODEL_REQUIRED: { status: 400, message: 'request body must name a "model" (a string)', kind: INVALID, retryable: false, param: 'model', when: 'a JSON body or form naming no model' },
   // Identity and access
   IG_ERR_UNAUTHENTICATED: { status: 401, message: '%s', kind: UNAUTHENTICATED, retryable: false, audit: 'auth.failure', when: 'missing, malformed, unknown, expired or revoked credential; invalid token' },
   IG_ERR_AUTH_UNAVAILABLE: { status: 503, message: "the token issuer's keys cannot be fetched; try again later", kind: UNAVAILABLE, retryable: true, audit: 'auth.failure', when: "no JWKS could be fetched yet for the token's issuer" },
@@ -158,7 +159,8 @@ export const RequestTimeoutError = refusal('IG_ERR_REQUEST_TIMEOUT')
 export const BodyNotAllowedError = refusal<[string]>('IG_ERR_BODY_NOT_ALLOWED')
 export const BodyInvalidError = refusal<[string]>('IG_ERR_BODY_INVALID')
 export const BodyTooLargeError = refusal<[number]>('IG_ERR_BODY_TOO_LARGE')
-export const MediaTypeUnsupportedError = refusal<[string]>('IG_ERR_MEDIA_TYPE')
+export const MediaTypeUnsupportedError = refusal<[string, string]>('IG_ERR_MEDIA_TYPE')
+export const FormInvalidError = refusal<[string]>('IG_ERR_FORM_INVALID')
 export const ModelRequiredError = refusal('IG_ERR_MODEL_REQUIRED')
 export const UnauthenticatedError = refusal<[string]>('IG_ERR_UNAUTHENTICATED')
 export const AuthUnavailableError = refusal('IG_ERR_AUTH_UNAVAILABLE')

@@ -10,7 +10,7 @@ import { code, document, generatedNotice, table } from './markdown.js'
 const STREAMING: Readonly<Record<Streaming, string>> = {
   never: 'no',
   always: 'always',
-  'if-requested': 'when the body sets `"stream": true`',
+  'if-requested': 'when the body sets `"stream": true` (a form: its `stream` field)',
   maybe: 'when the handler streams'
 }
 
@@ -18,6 +18,7 @@ function modelFrom (model: ModelSource): string {
   switch (model.from) {
     case 'path': return `path ${code(`{${model.param}}`)}`
     case 'body': return `JSON body ${code(model.field)}`
+    case 'form': return `form field ${code(model.field)}`
     case 'none': return '—'
   }
 }

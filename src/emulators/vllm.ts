@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { EMPTY_OK, json, type Exchange, type Reply } from './exchange.js'
+import { formFields, formFlag, formParts } from './form.js'
 import { startServer } from './server.js'
 import type { Emulator, EmulatorOptions } from './types.js'
 import { SLOT, SSE_DONE, SSE_HEADERS, completionText, countWords, field, sse, template, tokenJson } from './wire.js'
@@ -228,10 +229,52 @@ function cohereEmbed (ex: Exchange): void {
   }), 0)
 }
 
-// the body is multipart/form-data; the emulator does not parse it, so the model goes unchecked
-function transcriptions (ex: Exchange): void {
-  const { tokens } = ex.settings
-  ex.generate(json(200, { text: completionText(tokens) }), tokens)
+/**
+ * POST /v1/audio/transcriptions and /translations: a multipart form (`model` and `stream` fields, a
+ * `file` part), read as vLLM's Starlette reads it. The text names what was parsed (model, file name and
+ * size) before the tokens; `stream=true` answers SSE chunks ending `[DONE]`, with a usage chunk when
+ * `stream_include_usage=true`.
+ */
+function audio (task: 'transcription' | 'translation') {
+  return (ex: Exchange): void => {
+    const parts = formParts(ex.req.headers['content-type'], ex.body)
+    if (parts === undefined) {
+      ex.send(openAiError(400, 'BadRequestError', 'The request body is not a multipart form'))
+      return
+    }
+    const fields = formFields(parts)
+    const models = ex.options.models ?? []
+    const requested = fields.get('model')
+    const model = requested ?? models[0]
+    if (model === undefined || !models.includes(model)) {
+      ex.send(openAiError(404, 'NotFoundError', `The model \`${String(requested)}\` does not exist.`))
+      return
+    }
+    const file = parts.find(part => part.name === 'file' && part.filename !== undefined)
+    if (file === undefined) {
+      ex.send(openAiError(400, 'BadRequestError', 'The form has no file part'))
+      return
+    }
+    const { tokens } = ex.settings
+    const heard = `${model} heard ${String(file.filename)} (${file.data.length} bytes):`
+    if (!formFlag(fields.get('stream'))) {
+      ex.generate(json(200, { text: heard + completionText(tokens), usage: { type: 'duration', seconds: 1 } }), tokens)
+      return
+    }
+    const head = { id: `trsc-${randomUUID()}`, object: `${task}.chunk`, created: nowSeconds(), model }
+    const frame = (delta: Json, finishReason: string | null): Json => ({ ...head, choices: [{ delta, finish_reason: finishReason, stop_reason: null }] })
+    const next = template(frame({ content: SLOT }, null), 'data: ', '\n\n')
+    let end = sse(frame({ content: '' }, 'stop'))
+    if (formFlag(fields.get('stream_include_usage'))) end += sse({ ...head, choices: [], usage: usage(1, tokens) })
+    ex.stream({
+      headers: SSE_HEADERS,
+      tokens,
+      headersFirst: true,
+      start: sse(frame({ content: heard }, null)),
+      chunk: index => next(tokenJson(index)),
+      end: end + SSE_DONE
+    })
+  }
 }
 
 function listModels (ex: Exchange): void {
@@ -257,7 +300,8 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['POST /classify', classify],
   ['POST /score', score],
   ['POST /rerank', rerank],
-  ['POST /v1/audio/transcriptions', transcriptions]
+  ['POST /v1/audio/transcriptions', audio('transcription')],
+  ['POST /v1/audio/translations', audio('translation')]
 ])
 
 function handle (ex: Exchange): void {

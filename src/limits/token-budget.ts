@@ -3,7 +3,9 @@
  * generate (its `max_completion_tokens` / `max_tokens` / `max_output_tokens`, else
  * `defaultMaxTokens`), so concurrent streams cannot all be admitted against the same remainder;
  * the reservation is settled from the usage the upstream reports when the response is over
- * (lease.ts). A request reserving more than the whole budget could never be admitted: it gets a
+ * (lease.ts). A form (vLLM's audio routes) names no cap the gateway reads: it reserves
+ * `defaultMaxTokens`, which stays charged unless the stream reports its usage (a transcription's
+ * JSON reports seconds of audio, not tokens), so an identity's budget bounds its audio requests too. A request reserving more than the whole budget could never be admitted: it gets a
  * non-retryable 400 instead of a 429. Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
  * @module
  */
@@ -30,11 +32,12 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const context = request.gate as RequestContext
     const json = context.json
-    if (json === undefined || context.upstream?.config.framework !== 'vllm') return
+    const form = context.match?.route.rule.model.from === 'form'
+    if ((json === undefined && !form) || context.upstream?.config.framework !== 'vllm') return
     const identity = context.principal?.id as string
     const limits = table.for(identity).tokens
     if (limits === undefined) return
-    const tokens = requestedTokens(json, limits.defaultMaxTokens)
+    const tokens = json === undefined ? limits.defaultMaxTokens : requestedTokens(json, limits.defaultMaxTokens)
     // Never admissible, in any window: refused before the store is asked (nothing reserved, no Redis round trip).
     if (tokens > limits.max) throw new TokenRequestTooLargeError(tokens, limits.max)
     const reservation = await Lease.of(context, store).reserve(`tokens:${identity}`, tokens, limits)
@@ -42,6 +45,6 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
       reply.header('retry-after', String(Math.max(1, Math.ceil(reservation.retryMs / 1000))))
       throw new TokenLimitedError(tokens, limits.max)
     }
-    includeUsage(context, json)
+    if (json !== undefined) includeUsage(context, json)
   }
 }

@@ -5,15 +5,20 @@
 export const FRAMEWORKS = ['vllm', 'triton', 'torchserve'] as const
 export type Framework = typeof FRAMEWORKS[number]
 
-/** Where a request names its model. */
+/**
+ * Where a request names its model: a path parameter, a JSON body's field, or a text field of a
+ * multipart/form-data body (vLLM's audio routes: the audio is a file part beside it).
+ */
 export type ModelSource =
   | { readonly from: 'path', readonly param: string }
   | { readonly from: 'body', readonly field: string }
+  | { readonly from: 'form', readonly field: string }
   | { readonly from: 'none' }
 
 /**
  * Whether the response streams: `never`; `always`; `if-requested` when the JSON body sets
- * `stream: true` (OpenAI style); `maybe` when the backend's handler decides (TorchServe).
+ * `stream: true` (OpenAI style) or, on form routes, the `stream` field is true; `maybe` when the
+ * backend's handler decides (TorchServe).
  */
 export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
 
@@ -76,5 +81,10 @@ export interface Profile {
 }
 
 export const bodyModel: ModelSource = { from: 'body', field: 'model' }
+export const formModel: ModelSource = { from: 'form', field: 'model' }
 export const pathModel: ModelSource = { from: 'path', param: 'model' }
 export const noModel: ModelSource = { from: 'none' }
+
+/** The model is in the body, which must then be read before the upstream is chosen. */
+export const modelInBody = (source: ModelSource): source is { readonly from: 'body' | 'form', readonly field: string } =>
+  source.from === 'body' || source.from === 'form'

@@ -1,4 +1,4 @@
-import { bodyModel, noModel, type Profile } from './types.js'
+import { bodyModel, formModel, noModel, type Profile } from './types.js'
 
 /**
  * vLLM's OpenAI-compatible server: `/v1/*` inference routes and the Cohere-style `/v2` ones. Its
@@ -6,6 +6,9 @@ import { bodyModel, noModel, type Profile } from './types.js'
  * `/v1`, `/v2`, `/inference`: docs/usage/security.md): `/invocations` (vllm-project/vllm#58144),
  * `/tokenize` and the rest are never allowed; the pooling ones (`/pooling`, `/classify`, `/score`,
  * `/rerank`) have no `/v1` alias, so they are an opt-in group for backends that listen on loopback only.
+ * The audio routes (multipart forms, the model in a form field) are an opt-in group too: they are
+ * inference under `/v1`, but an audio upload needs a body limit far above a prompt's, which an
+ * operator sets together with the group.
  */
 export const vllm: Profile = {
   framework: 'vllm',
@@ -29,6 +32,8 @@ export const vllm: Profile = {
     { id: 'pooling', group: 'pooling', methods: ['POST'], path: '/pooling', model: bodyModel, streaming: 'never' },
     { id: 'classify', group: 'pooling', methods: ['POST'], path: '/classify', model: bodyModel, streaming: 'never' },
     { id: 'pooling-score', group: 'pooling', methods: ['POST'], path: '/score', model: bodyModel, streaming: 'never' },
-    { id: 'pooling-rerank', group: 'pooling', methods: ['POST'], path: '/rerank', model: bodyModel, streaming: 'never' }
+    { id: 'pooling-rerank', group: 'pooling', methods: ['POST'], path: '/rerank', model: bodyModel, streaming: 'never' },
+    { id: 'audio-transcriptions', group: 'audio', methods: ['POST'], path: '/v1/audio/transcriptions', model: formModel, streaming: 'if-requested' },
+    { id: 'audio-translations', group: 'audio', methods: ['POST'], path: '/v1/audio/translations', model: formModel, streaming: 'if-requested' }
   ]
 }

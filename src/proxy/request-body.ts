@@ -1,8 +1,8 @@
 /**
  * Request bodies, within the upstream's `limits.bodyBytes` (or, while the upstream is not chosen
  * yet, the largest of the route's). One with a Content-Length within the limit streams through
- * unread, unless the model must be read from it. Everything else (chunked uploads, JSON naming the
- * model) is read up to the limit first, so that an oversized body is refused before a byte is
+ * unread, unless the model must be read from it. Everything else (chunked uploads, JSON or a
+ * multipart form naming the model) is read up to the limit first, so that an oversized body is refused before a byte is
  * forwarded and every backend gets a Content-Length (Triton's chunked-body parser had crash CVEs).
  * The bytes checked are the bytes sent, unless a hook changed the parsed JSON (guards, token
  * budgets): then it is re-serialised once.
@@ -13,13 +13,21 @@ import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { bodyCoding } from '../policy/framing.js'
+import { modelInBody } from '../profiles/types.js'
 import { parseJsonObject } from './json-object.js'
-import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
+import { FORM_MEDIA_TYPE, formDelimiter, readFormFields } from './multipart-form.js'
+import { BodyInvalidError, BodyTooLargeError, FormInvalidError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
 import { sendContinue } from '../server/expect-continue.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 
 const MAX_MODEL_NAME = 256
+const JSON_TYPE = 'application/json'
+const STREAM_FIELD = 'stream'
+// vLLM reads form fields with pydantic: these are its spellings of a boolean; any other is refused, not guessed.
+const FORM_BOOLEANS: ReadonlySet<string> = new Set(['0', 'off', 'f', 'false', 'n', 'no', '1', 'on', 't', 'true', 'y', 'yes'])
+// The fields read from a form, per model field name (one list per profile rule, not per request).
+const formFields = new Map<string, readonly string[]>()
 
 // application/json or application/*+json, with no charset or UTF-8: a backend decoding another
 // charset would read other bytes than the gateway checked.
@@ -84,6 +92,19 @@ function parseModelBody (body: Buffer, field: string): { json: Record<string, un
   return { json, model }
 }
 
+/** The model a multipart form names in `field`; an Error when the form is invalid or names none. */
+function parseModelForm (body: Buffer, delimiter: Buffer, field: string): string | Error {
+  let wanted = formFields.get(field)
+  if (wanted === undefined) formFields.set(field, wanted = [field, STREAM_FIELD])
+  const fields = readFormFields(body, delimiter, wanted, MAX_MODEL_NAME)
+  if (fields instanceof Error) return fields
+  // Streaming is seen in the response, as on every route; a `stream` vLLM might read otherwise (or refuse) is refused here.
+  const stream = fields.get(STREAM_FIELD)
+  if (stream !== undefined && !FORM_BOOLEANS.has(stream.toLowerCase())) return new FormInvalidError(`the field "stream" is "${shown(stream)}", not true or false`)
+  const model = fields.get(field)
+  return model === undefined || model.length === 0 ? new ModelRequiredError() : model
+}
+
 export function createBodyParser () {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
     const context = request.gate as RequestContext
@@ -98,17 +119,24 @@ export function createBodyParser () {
       return
     }
     if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
-      done(new MediaTypeUnsupportedError(shown(request.headers['content-type'] ?? 'a body without Content-Type')))
+      done(new MediaTypeUnsupportedError(JSON_TYPE, shown(request.headers['content-type'] ?? 'a body without Content-Type')))
       return
     }
-    const coding = source.from === 'body' ? bodyCoding(request.headers['content-encoding']) : undefined
+    // A form's boundary is checked before a byte of it is read.
+    const delimiter = source.from === 'form' ? formDelimiter(request.headers['content-type']) : undefined
+    if (delimiter instanceof Error) {
+      done(delimiter)
+      return
+    }
+    const inBody = modelInBody(source)
+    const coding = inBody ? bodyCoding(request.headers['content-encoding']) : undefined
     if (coding !== undefined) {
-      done(new MediaTypeUnsupportedError(`a body with Content-Encoding ${coding}; send it uncompressed`))
+      done(new MediaTypeUnsupportedError(source.from === 'form' ? FORM_MEDIA_TYPE : JSON_TYPE, `a body with Content-Encoding ${coding}; send it uncompressed`))
       return
     }
     // The checks before the body passed (credential, route, model in the path, limits, declared length).
     sendContinue(request.raw, context.reply.raw)
-    if (source.from !== 'body' && declared !== undefined) {
+    if (!inBody && declared !== undefined) {
       done(null, payload)
       return
     }
@@ -125,6 +153,13 @@ export function createBodyParser () {
         }
         context.model = parsed.model
         context.json = parsed.json
+      } else if (source.from === 'form' && delimiter !== undefined) {
+        const model = parseModelForm(body, delimiter, source.field)
+        if (model instanceof Error) {
+          done(model)
+          return
+        }
+        context.model = model
       }
       done(null, body)
     })

@@ -1,6 +1,6 @@
 /**
  * The proxied route's hooks, in order: authenticate, match the allowlist (and a model named in the
- * path) before the body is read; then, once a JSON body named its model, pick the upstream and
+ * path) before the body is read; then, once a JSON body or form named its model, pick the upstream and
  * hold the body to its limit.
  * @module
  */
@@ -9,6 +9,7 @@ import type { Authenticate } from '../auth/authenticate.js'
 import type { Principal } from '../auth/principal.js'
 import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
+import { modelInBody } from '../profiles/types.js'
 import type { RequestContext } from '../server/request-context.js'
 import type { RouteTable } from './route-table.js'
 import { selectUpstream } from './select-upstream.js'
@@ -54,7 +55,7 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const context = request.gate as RequestContext
     const match = context.match as NonNullable<RequestContext['match']>
-    if (match.route.rule.model.from === 'body' && context.upstream === undefined) {
+    if (modelInBody(match.route.rule.model) && context.upstream === undefined) {
       if (context.model === undefined) throw new ModelRequiredError()
       // The body was read within the largest limit of the route's upstreams; this one may allow less.
       const limit = selectUpstream(context, match.candidates, context.model).bodyBytes

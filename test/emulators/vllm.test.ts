@@ -222,3 +222,50 @@ test('requireToken guards /v1 with 401 {"error":"Unauthorized"} and leaves /heal
   assert.equal(health.statusCode, 200)
   await health.body.dump()
 })
+
+function audioForm (fields: Record<string, string>, file = new Blob([Buffer.from('RIFF0000WAVE')], { type: 'audio/wav' })): FormData {
+  const form = new FormData()
+  for (const [name, value] of Object.entries(fields)) form.append(name, value)
+  form.append('file', file, 'clip.wav')
+  return form
+}
+
+test('audio transcription: the multipart form is read, the text names the model, file and size it parsed', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 2 })
+  const res = await fetch(`${emulator.url}/v1/audio/transcriptions`, { method: 'POST', body: audioForm({ model: 'demo-llm' }) })
+  assert.equal(res.status, 200)
+  assert.deepEqual(await res.json(), { text: 'demo-llm heard clip.wav (12 bytes): tok0 tok1', usage: { type: 'duration', seconds: 1 } })
+  const recorded = emulator.received[0]
+  assert.match(String(recorded?.headers['content-type']), /^multipart\/form-data; boundary=/)
+  assert.ok(recorded?.body.includes('name="model"\r\n\r\ndemo-llm\r\n'))
+})
+
+test('audio translation stream: SSE translation.chunk frames, a stop chunk, usage when asked, [DONE]', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 2 })
+  const res = await fetch(`${emulator.url}/v1/audio/translations`, {
+    method: 'POST',
+    body: audioForm({ model: 'demo-llm', stream: 'true', stream_include_usage: 'true' })
+  })
+  assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8')
+  const data = sseData(await res.text())
+  assert.equal(data.at(-1), '[DONE]')
+  const chunks = data.slice(0, -1).map(d => JSON.parse(d))
+  for (const chunk of chunks) assert.equal(chunk.object, 'translation.chunk')
+  assert.deepEqual(chunks.slice(0, 4).map(c => c.choices[0].delta.content), ['demo-llm heard clip.wav (12 bytes):', ' tok0', ' tok1', ''])
+  assert.equal(chunks[3].choices[0].finish_reason, 'stop')
+  assert.deepEqual(chunks[4].usage, { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })
+})
+
+test('audio forms are read as Starlette reads them: the last of two model fields wins; an unknown model is 404', async t => {
+  const emulator = await start(t, 'vllm', { models: ['demo-llm', 'other-llm'], tokens: 0 })
+  const twice = new FormData()
+  twice.append('model', 'demo-llm')
+  twice.append('model', 'other-llm')
+  twice.append('file', new Blob(['x']), 'a.wav')
+  const res = await fetch(`${emulator.url}/v1/audio/transcriptions`, { method: 'POST', body: twice })
+  assert.equal(((await res.json()) as { text: string }).text, 'other-llm heard a.wav (1 bytes):')
+  const unknown = await fetch(`${emulator.url}/v1/audio/transcriptions`, { method: 'POST', body: audioForm({ model: 'nope' }) })
+  assert.equal(unknown.status, 404)
+  const notForm = await fetch(`${emulator.url}/v1/audio/transcriptions`, { method: 'POST', body: '{"model":"demo-llm"}', headers: { 'content-type': 'application/json' } })
+  assert.equal(notForm.status, 400)
+})

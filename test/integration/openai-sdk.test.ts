@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import OpenAI from 'openai'
+import OpenAI, { toFile } from 'openai'
 import { KEYS, startStack } from '../helpers/stack.js'
 
 test('the official openai SDK streams a chat completion through the gateway with an API key', async (t) => {
@@ -79,5 +79,36 @@ test('gateway refusals fill the SDK error\'s code, type, param and requestID, as
       assert.match(err.message, new RegExp(`^${status} `))
     })
   }
+  assert.deepEqual(stack.vllm.received, [])
+})
+
+test('the SDK transcribes and translates audio through the gateway: multipart forms, the model from their form field', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { routes: ['audio'], models: ['demo-llm'] } }, emulators: { vllm: { tokens: 3 } } })
+  const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.alice, maxRetries: 0 })
+  const audio = Buffer.from('RIFF\u0000\u0000\u0000\u0000WAVEfmt ')
+  const file = () => toFile(audio, 'clip.wav', { type: 'audio/wav' })
+
+  const transcription = await client.audio.transcriptions.create({ file: await file(), model: 'demo-llm' })
+  assert.equal(transcription.text, `demo-llm heard clip.wav (${audio.length} bytes): tok0 tok1 tok2`)
+  const translation = await client.audio.translations.create({ file: await file(), model: 'demo-llm' })
+  assert.equal(translation.text, `demo-llm heard clip.wav (${audio.length} bytes): tok0 tok1 tok2`)
+  assert.deepEqual(stack.vllm.received.map(r => r.url), ['/v1/audio/transcriptions', '/v1/audio/translations'])
+  for (const received of stack.vllm.received) {
+    assert.match(String(received.headers['content-type']), /^multipart\/form-data; boundary=/)
+    assert.equal(received.headers.authorization, undefined)
+  }
+
+  // vLLM streams its own chunk objects (choices[].delta.content) as SSE, which the SDK yields as they come.
+  const stream = await client.audio.transcriptions.create({ file: await file(), model: 'demo-llm', stream: true })
+  let text = ''
+  for await (const event of stream) text += (event as unknown as { choices: Array<{ delta: { content: string } }> }).choices[0]?.delta.content ?? ''
+  assert.equal(text, `demo-llm heard clip.wav (${audio.length} bytes): tok0 tok1 tok2`)
+  assert.match(stack.vllm.received[2]?.body.toString('latin1') ?? '', /name="stream"\r\n\r\ntrue\r\n/)
+
+  stack.vllm.reset()
+  const scoped = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: KEYS.scoped, maxRetries: 0 })
+  const refused = await scoped.audio.transcriptions.create({ file: await file(), model: 'other-llm' }).then(() => assert.fail('admitted'), (err: unknown) => err)
+  assert.ok(refused instanceof OpenAI.PermissionDeniedError, String(refused))
+  assert.equal(refused.code, 'IG_ERR_MODEL_NOT_ALLOWED')
   assert.deepEqual(stack.vllm.received, [])
 })
