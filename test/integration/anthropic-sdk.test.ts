@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Anthropic from '@anthropic-ai/sdk'
-import { KEYS, startStack } from '../helpers/stack.js'
+import { startEmulator } from '../../src/emulators/index.js'
+import { startGateway } from '../../src/server/serve.js'
+import { KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
 
 const ask = { model: 'demo-llm', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] }
 const client = (url: string, key: string) => new Anthropic({ baseURL: url, apiKey: key, maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'demo-beta-2026' } })
@@ -79,4 +81,22 @@ test('refusals are the SDK\'s typed errors, in Anthropic\'s error shape, with th
     })
   }
   assert.deepEqual(stack.vllm.received, [])
+})
+
+test('routing by model: each Messages request and count_tokens goes to the vLLM upstream serving its model', async (t) => {
+  const emulators = await startEmulators(t)
+  const other = await startEmulator('vllm', { models: ['other-llm'], tokens: 3 })
+  t.after(() => other.close())
+  const base = stackConfig(emulators)
+  const gateway = await startGateway(stackConfig(emulators, {
+    config: { upstreams: [{ ...base.upstreams[0], models: ['demo-llm'] }, ...base.upstreams.slice(1), { name: 'vllm-other', framework: 'vllm', url: other.url, models: ['other-llm'] }] }
+  }))
+  t.after(() => gateway.app.close())
+  const anthropic = client(gateway.url, KEYS.alice)
+  const message = await anthropic.messages.create({ ...ask, model: 'other-llm' })
+  assert.equal(message.usage.output_tokens, 3)
+  await anthropic.messages.stream(ask).finalMessage()
+  await anthropic.messages.countTokens({ model: 'other-llm', messages: [{ role: 'user', content: 'a b' }] })
+  assert.deepEqual(other.received.map(r => r.url), ['/v1/messages', '/v1/messages/count_tokens'])
+  assert.deepEqual(emulators.vllm.received.map(r => r.url), ['/v1/messages'])
 })
