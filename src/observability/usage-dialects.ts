@@ -35,9 +35,10 @@ const count = (value: unknown): number => typeof value === 'number' ? value : 0
  * cache's `cache_creation_input_tokens` and `cache_read_input_tokens`, which it leaves out).
  */
 function anthropicTokens (output: UsageObject, input: UsageObject | undefined): TokenUsage | undefined {
+  if (input === undefined) return undefined
   const completion = output['output_tokens']
-  const prompt = input?.['input_tokens']
-  if (typeof completion !== 'number' || typeof prompt !== 'number' || input === undefined) return undefined
+  const prompt = input['input_tokens']
+  if (typeof completion !== 'number' || typeof prompt !== 'number') return undefined
   return {
     promptTokens: prompt + count(input['cache_creation_input_tokens']) + count(input['cache_read_input_tokens']),
     completionTokens: completion
