@@ -2,9 +2,10 @@
  * Generated tokens per window per identity, on vLLM routes. Admission reserves what the request may
  * generate (the cap fields of the route's usage dialect: `max_completion_tokens` / `max_tokens` /
  * `max_output_tokens` for OpenAI's API, `max_tokens` for Anthropic's; else `defaultMaxTokens`), so
- * concurrent streams cannot all be admitted against the same remainder; the reservation is settled from the usage the upstream reports when the response is over
- * (lease.ts). A request reserving more than the whole budget could never be admitted: it gets a
- * non-retryable 400 instead of a 429. Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
+ * concurrent streams cannot all be admitted against the same remainder; the reservation is settled
+ * from the usage the upstream reports when the response is over (lease.ts). A request reserving
+ * more than the whole budget could never be admitted: it gets a non-retryable 400 instead of a 429.
+ * Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
