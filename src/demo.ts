@@ -25,6 +25,8 @@ function curlLines (url: string, key: string): string {
   return [
     '# a streaming chat completion (vLLM, SSE):',
     `curl -N ${url}/v1/chat/completions ${authHeader} ${json} -d '{"model":"demo-llm","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
+    '# an Anthropic Messages call (vLLM\'s /v1/messages; Anthropic clients send the key as x-api-key):',
+    `curl ${url}/v1/messages -H "x-api-key: ${key}" -H "anthropic-version: 2023-06-01" ${json} -d '{"model":"demo-llm","max_tokens":32,"messages":[{"role":"user","content":"Hello"}]}'`,
     '# a Triton inference:',
     `curl ${url}/v2/models/demo-tensor/infer ${authHeader} ${json} -d '{"inputs":[{"name":"INPUT0","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}'`,
     '# a TorchServe prediction:',

@@ -68,7 +68,7 @@ test('npm start: the demo prints a key and curl lines that work as printed', asy
     if (line.startsWith('curl ')) curls.push(line)
     if (line === 'Ctrl-C stops it.') break
   }
-  assert.equal(curls.length, 5)
+  assert.equal(curls.length, 6)
   const statuses: string[] = []
   const bodies: string[] = []
   for (const line of curls) {
@@ -77,10 +77,11 @@ test('npm start: the demo prints a key and curl lines that work as printed', asy
     statuses.push(lines.pop() as string)
     bodies.push(lines.join('\n'))
   }
-  assert.deepEqual(statuses, ['200', '200', '200', '404', '401'])
+  assert.deepEqual(statuses, ['200', '200', '200', '200', '404', '401'])
   assert.match(bodies[0] as string, /data: \[DONE\]\n\n$/)
-  assert.match(bodies[1] as string, /"data":\[2,4,6,8\]/)
-  assert.match(bodies[3] as string, /IG_ERR_ROUTE_NOT_ALLOWED/)
+  assert.match(bodies[1] as string, /^\{"id":"msg_[^"]+","type":"message",.*"usage":\{"input_tokens":1,"output_tokens":24\}\}$/)
+  assert.match(bodies[2] as string, /"data":\[2,4,6,8\]/)
+  assert.match(bodies[4] as string, /IG_ERR_ROUTE_NOT_ALLOWED/)
   const exited = once(child, 'exit')
   process.kill(group, 'SIGINT')
   const [code, signal] = await exited as [number | null, string | null]

@@ -16,6 +16,20 @@ function openAiError (status: number, type: string, message: string): Reply {
   return json(status, { error: { message, type, param: null, code: status } })
 }
 
+// vLLM's Anthropic routes answer in Anthropic's error shape (anthropic/protocol.py AnthropicErrorResponse).
+function anthropicError (status: number, type: string, message: string): Reply {
+  return json(status, { type: 'error', error: { type, message } })
+}
+
+/** An API's error body and the types it gives a bad body and an unknown model. */
+interface ErrorShape {
+  readonly reply: (status: number, type: string, message: string) => Reply
+  readonly badRequest: string
+  readonly notFound: string
+}
+const OPENAI_ERRORS: ErrorShape = { reply: openAiError, badRequest: 'BadRequestError', notFound: 'NotFoundError' }
+const ANTHROPIC_ERRORS: ErrorShape = { reply: anthropicError, badRequest: 'invalid_request_error', notFound: 'not_found_error' }
+
 function authorized (ex: Exchange): boolean {
   const token = ex.options.requireToken
   if (token === undefined || ex.req.method === 'OPTIONS' || !GUARDED_PREFIXES.some(prefix => ex.path.startsWith(prefix))) return true
@@ -24,11 +38,11 @@ function authorized (ex: Exchange): boolean {
   return space !== -1 && header.slice(0, space).toLowerCase() === 'bearer' && header.slice(space + 1) === token
 }
 
-/** Parses the body and resolves the served model, answering the error itself when either fails. */
-function openRequest (ex: Exchange): { body: Json, model: string } | undefined {
+/** Parses the body and resolves the served model, answering the error itself (in the API's shape) when either fails. */
+function openRequest (ex: Exchange, errors: ErrorShape = OPENAI_ERRORS): { body: Json, model: string } | undefined {
   const body = ex.jsonBody()
   if (body === undefined) {
-    ex.send(openAiError(400, 'BadRequestError', 'The request body is not a JSON object'))
+    ex.send(errors.reply(400, errors.badRequest, 'The request body is not a JSON object'))
     return undefined
   }
   const models = ex.options.models ?? []
@@ -36,7 +50,7 @@ function openRequest (ex: Exchange): { body: Json, model: string } | undefined {
   // like vLLM, a request that names no model gets the first served one
   const model = typeof requested === 'string' ? requested : models[0]
   if (model === undefined || !models.includes(model)) {
-    ex.send(openAiError(404, 'NotFoundError', `The model \`${String(requested)}\` does not exist.`))
+    ex.send(errors.reply(404, errors.notFound, `The model \`${String(requested)}\` does not exist.`))
     return undefined
   }
   return { body, model }
@@ -137,6 +151,56 @@ function responses (ex: Exchange): void {
     chunk: index => delta(String(index + 1), tokenJson(index)),
     end: event('response.completed', { sequence_number: tokens + 1, response: response(completionText(tokens)) })
   })
+}
+
+/** The prompt of an Anthropic request: its `system` and its messages. */
+const anthropicPrompt = (body: Json): number => promptWords(body['system']) + promptWords(body['messages'])
+
+/**
+ * POST /v1/messages: a message object, or Anthropic's event stream (message_start with the input
+ * tokens, a text block of token deltas, message_delta with the cumulative output tokens, message_stop).
+ * message_delta carries `output_tokens` only, as Anthropic documents it (vLLM adds `input_tokens`):
+ * a gateway has to take the input tokens from message_start.
+ */
+function messages (ex: Exchange): void {
+  const opened = openRequest(ex, ANTHROPIC_ERRORS)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const cap = body['max_tokens']
+  // Required and positive, as in vLLM's AnthropicMessagesRequest.
+  if (typeof cap !== 'number' || !Number.isInteger(cap) || cap <= 0) {
+    ex.send(anthropicError(400, 'invalid_request_error', 'max_tokens: a positive integer is required'))
+    return
+  }
+  const tokens = tokenBudget(ex, cap)
+  const inputTokens = anthropicPrompt(body)
+  const id = `msg_${randomUUID()}`
+  const message = (content: Json[], stopReason: string | null, outputTokens: number): Json => ({
+    id, type: 'message', role: 'assistant', content, model, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: outputTokens }
+  })
+  if (body['stream'] !== true) {
+    ex.generate(json(200, message([{ type: 'text', text: completionText(tokens) }], 'max_tokens', tokens)), tokens)
+    return
+  }
+  const event = (type: string, value: Json = {}): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...value })}\n\n`
+  const delta = template({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: SLOT } }, 'event: content_block_delta\ndata: ', '\n\n')
+  ex.stream({
+    headers: SSE_HEADERS,
+    tokens,
+    headersFirst: true,
+    start: event('message_start', { message: message([], null, 0) }) +
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + event('ping'),
+    chunk: index => delta(tokenJson(index)),
+    end: event('content_block_stop', { index: 0 }) +
+      event('message_delta', { delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: tokens } }) +
+      event('message_stop')
+  })
+}
+
+// POST /v1/messages/count_tokens: the prompt's tokens, nothing generated.
+function countTokens (ex: Exchange): void {
+  const opened = openRequest(ex, ANTHROPIC_ERRORS)
+  if (opened !== undefined) ex.generate(json(200, { input_tokens: anthropicPrompt(opened.body) }), 0)
 }
 
 function embeddings (ex: Exchange): void {
@@ -291,6 +355,8 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['POST /v1/chat/completions', completions(true)],
   ['POST /v1/completions', completions(false)],
   ['POST /v1/responses', responses],
+  ['POST /v1/messages', messages],
+  ['POST /v1/messages/count_tokens', countTokens],
   ['POST /v1/embeddings', embeddings],
   ['POST /v1/rerank', rerank],
   ['POST /v1/score', score],

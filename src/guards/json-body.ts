@@ -8,8 +8,13 @@ import { isObject } from '../proxy/json-object.js'
 
 /** Keys whose value is (or holds) media a multimodal backend fetches or decodes. */
 const MEDIA_KEYS: ReadonlySet<string> = new Set(['image_url', 'video_url', 'audio_url', 'input_audio'])
+/**
+ * Anthropic's image blocks, `{"type":"image","source":{"type":"url","url"} | {"type":"base64","data"}}`:
+ * vLLM turns them into `image_url`s. `source` is media only there, a common word anywhere else.
+ */
+const isMediaSource = (key: string, parent: Record<string, unknown>): boolean => key === 'source' && parent['type'] === 'image'
 
-/** One media reference: a URL to fetch, or inline base64 data (`input_audio`). */
+/** One media reference: a URL to fetch, or inline base64 data (`input_audio`, an Anthropic base64 image `source`). */
 export interface MediaRef {
   readonly key: string
   readonly url?: string
@@ -74,7 +79,7 @@ function walk (root: unknown): JsonFacts {
     for (const key in value) {
       if (key.length > longestString) longestString = key.length
       const child = (value as Record<string, unknown>)[key]
-      const isMedia = !inMedia && MEDIA_KEYS.has(key)
+      const isMedia = !inMedia && (MEDIA_KEYS.has(key) || isMediaSource(key, value as Record<string, unknown>))
       if (isMedia) {
         const ref = mediaRef(key, child)
         if (ref !== undefined) media.push(ref)

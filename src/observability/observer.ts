@@ -13,7 +13,7 @@ import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
 import { scrubBody } from './scrub.js'
 import { traceIdOf } from './trace.js'
-import { usageFromTail } from './usage.js'
+import { responseUsage } from './usage-dialects.js'
 
 // Not an HTTP status: the client closed the connection before a response started (nginx's 499).
 export const CLIENT_CLOSED = 499
@@ -48,7 +48,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
       if (context.firstChunkAt !== 0) series.firstToken.observe(seconds(context.startedAt, context.firstChunkAt))
     }
     // A stream's usage chunk the gateway removed was read on the way; any other usage is in the tail.
-    const usage = context.usage ??= context.tail === undefined ? undefined : usageFromTail(context.tail)
+    const usage = context.usage ??= responseUsage(context)
     if (usage !== undefined) metrics.countTokens(context.model, usage)
     if (context.principal !== undefined) metrics.countIdentity(context.principal.id)
     const refusal = context.refusal

@@ -44,9 +44,13 @@ function usageObjectAt (bytes: Buffer, key: number): number {
   return bytes[i] === 0x7b ? i : -1
 }
 
-export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined {
-  const bytes = tail.length === 1 ? tail[0] as Buffer : Buffer.concat(tail)
-  // The last usage object is the response's (a stream's usage chunk comes last).
+/** The chunks as one buffer (a tail is nearly always one chunk: no copy then). */
+export function joined (chunks: readonly Buffer[]): Buffer {
+  return chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks)
+}
+
+/** The last complete `"usage": {…}` object in `bytes`, parsed; undefined when there is none or it is cut off. */
+export function lastUsageObject (bytes: Buffer): Record<string, unknown> | undefined {
   let start = -1
   for (let key = bytes.lastIndexOf(USAGE_KEY); key !== -1 && start === -1; key = key === 0 ? -1 : bytes.lastIndexOf(USAGE_KEY, key - 1)) {
     start = usageObjectAt(bytes, key)
@@ -58,11 +62,17 @@ export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined 
     if (c === 0x7b) depth++
     else if (c === 0x7d && --depth === 0) {
       try {
-        return tokenUsage(JSON.parse(bytes.toString('latin1', start, i + 1)) as Record<string, unknown>)
+        return JSON.parse(bytes.toString('latin1', start, i + 1)) as Record<string, unknown>
       } catch {
         return undefined
       }
     }
   }
   return undefined
+}
+
+export function usageFromTail (tail: readonly Buffer[]): TokenUsage | undefined {
+  // The last usage object is the response's (a stream's usage chunk comes last).
+  const usage = lastUsageObject(joined(tail))
+  return usage === undefined ? undefined : tokenUsage(usage)
 }

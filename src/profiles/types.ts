@@ -36,6 +36,13 @@ export type ErrorEnvelope = 'openai' | 'anthropic' | 'kserve' | 'torchserve'
  */
 export type PathDecoding = 'raw' | 'percent-decoded'
 
+/**
+ * How a route's requests cap generation and its answers report token usage
+ * (src/observability/usage-dialects.ts): OpenAI's, Anthropic's Messages API's, or `none` for a route
+ * that generates nothing and reports no usage (token budgets leave it alone).
+ */
+export type UsageDialectName = 'openai' | 'anthropic' | 'none'
+
 export interface RouteRule {
   /** Stable name, used in logs and metrics. */
   readonly id: string
@@ -53,6 +60,8 @@ export interface RouteRule {
   readonly answer?: 'model-list'
   /** Its clients' error shape, when it is not the profile's. */
   readonly envelope?: ErrorEnvelope
+  /** How it caps and reports tokens, when not OpenAI's way. */
+  readonly usage?: UsageDialectName
   /**
    * Per path parameter, the characters its backend reads differently from the gateway (TorchServe cuts
    * a KServe model name at its first `:`): a value holding one, plain or escaped, never matches.

@@ -12,7 +12,8 @@ import type { ErrorScrubber, Guards } from '../guards/index.js'
 import { streamReportsUsage } from '../limits/include-usage.js'
 import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
-import { keepTail, tokenUsage } from '../observability/usage.js'
+import { usageDialectOf } from '../observability/usage-dialects.js'
+import { keepTail, lastUsageObject, tokenUsage } from '../observability/usage.js'
 import type { RequestContext } from '../server/request-context.js'
 import { clientResponseHeaders, withGatewayHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
@@ -22,6 +23,8 @@ type Controller = Dispatcher.DispatchController
 // The abort reason undici is given; nobody is left to read it.
 const CLIENT_GONE = new Error('the client closed the connection')
 type Headers = Record<string, string | string[] | undefined>
+// A stream's opening event (Anthropic's message_start) is far shorter: past this, it holds no usage.
+const HEAD_BYTES = 4096
 
 export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly #context: RequestContext
@@ -31,6 +34,11 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   #keepUsage: boolean
   /** Whether a stream's tail is worth keeping, decided before the parsed body is let go. */
   readonly #streamKeepsUsage: boolean
+  /** The route's streams open with part of their usage (Anthropic's message_start). */
+  readonly #streamHeadUsage: boolean
+  /** A stream's first bytes while its opening usage is read; `#readsHead` until it is. */
+  #head: Buffer | undefined = undefined
+  #readsHead = false
   #controller: Controller | undefined = undefined
   #clientGone = false
   /** Set once the response headers went to the client; from then on, failures cut the response. */
@@ -47,11 +55,13 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.#context = context
     this.#series = series
     this.#guards = guards
-    this.#keepUsage = context.upstream?.config.framework === 'vllm'
+    const dialect = usageDialectOf(context)
+    this.#keepUsage = context.upstream?.config.framework === 'vllm' && dialect.reports
     // The gateway asked for the usage the client did not: the client does not get it, the filter
     // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
     // of idle streams would each hold their last 2 KiB for nothing.
     this.#streamKeepsUsage = this.#keepUsage && !context.stripUsageChunk && streamReportsUsage(context)
+    this.#streamHeadUsage = this.#streamKeepsUsage && dialect.headUsage
   }
 
   /** The client's connection closed before its response was complete. */
@@ -89,6 +99,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
       this.#series.inFlightStreams.inc()
       if (context.stripUsageChunk) this.#filter = new UsageChunkFilter()
       this.#keepUsage = this.#streamKeepsUsage
+      this.#readsHead = this.#streamHeadUsage
     }
     const scrub = this.#guards.errorScrubber(this.#upstreamName(), statusCode, headers)
     if (scrub !== undefined) {
@@ -117,6 +128,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     if (context.chunks++ === 0) context.firstChunkAt = performance.now()
     context.bytesOut += chunk.length
     if (this.#keepUsage) keepTail(context, chunk)
+    if (this.#readsHead) this.#readHead(context, chunk)
     if (this.#held !== undefined) {
       this.#held.push(chunk)
       return
@@ -159,6 +171,19 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     // The removed usage chunk is the stream's usage, settled even if the client leaves before [DONE].
     if (filter.usage !== undefined && this.#context.usage === undefined) this.#context.usage = tokenUsage(filter.usage)
     return data
+  }
+
+  #readHead (context: RequestContext, chunk: Buffer): void {
+    // The opening event is nearly always whole in the first chunk: no copy then.
+    const head = this.#head === undefined ? chunk : Buffer.concat([this.#head, chunk])
+    const usage = lastUsageObject(head)
+    if (usage === undefined && head.length < HEAD_BYTES) {
+      this.#head = head
+      return
+    }
+    context.streamHeadUsage = usage
+    this.#head = undefined
+    this.#readsHead = false
   }
 
   #pauseUntilDrained (controller: Controller): void {

@@ -77,6 +77,8 @@ export function createErrorHandler (repeats: RepeatLimiter, openRequests: OpenRe
     if (!spec.retryable) reply.removeHeader('retry-after')
     else if (!reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_S)
     const envelope = context.match?.route.envelope ?? envelopeFor(request.raw.url as string)
+    // Anthropic's SDKs read the request id of an error (APIError.requestID) from `request-id`.
+    if (envelope === 'anthropic') reply.header('request-id', request.id)
     reply.code(spec.status).type('application/json; charset=utf-8')
       .send(errorBody(envelope, code, spec, shown.message, request.id))
   }

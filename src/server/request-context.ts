@@ -55,6 +55,8 @@ export class RequestContext {
   /** The last chunks of a vLLM response, where its `usage` is. */
   tail: Buffer[] | undefined = undefined
   tailBytes = 0
+  /** An Anthropic stream's message_start usage (its input tokens), read from the stream's first bytes. */
+  streamHeadUsage: Record<string, unknown> | undefined = undefined
   /** The usage the upstream reported, read when the response is over (before the lease is released). */
   usage: TokenUsage | undefined = undefined
 

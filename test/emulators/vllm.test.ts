@@ -123,6 +123,45 @@ test('responses API streams event: lines and no [DONE]', async t => {
   assert.deepEqual(sseData(text).map(d => JSON.parse(d).sequence_number), [0, 1, 2, 3])
 })
 
+test('Anthropic Messages: a message object with usage, or message_start … message_stop events with event: lines', async t => {
+  const emulator = await start(t, 'vllm', { tokens: 2 })
+  const ask = { model: 'demo-llm', max_tokens: 8, system: 'be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'say two words' }] }] }
+  const whole = await request(`${emulator.url}/v1/messages`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(ask) })
+  const message = await whole.body.json() as Record<string, unknown>
+  assert.equal(message['type'], 'message')
+  assert.deepEqual(message['content'], [{ type: 'text', text: ' tok0 tok1' }])
+  assert.equal(message['stop_reason'], 'max_tokens')
+  assert.deepEqual(message['usage'], { input_tokens: 5, output_tokens: 2 })
+
+  const res = await request(`${emulator.url}/v1/messages`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ ...ask, stream: true }) })
+  assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8')
+  const text = await res.body.text()
+  const frames = text.split('\n\n').filter(f => f !== '')
+  const events = frames.map(f => f.split('\n')[0])
+  assert.deepEqual(events, ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop'].map(e => `event: ${e}`))
+  const data = sseData(text).map(d => JSON.parse(d) as Record<string, unknown>)
+  assert.deepEqual(data.map(d => d['type']), events.map(e => e?.slice('event: '.length)))
+  assert.deepEqual((data[0]?.['message'] as Record<string, unknown>)['usage'], { input_tokens: 5, output_tokens: 0 })
+  assert.deepEqual(data.slice(3, 5).map(d => d['delta']), [{ type: 'text_delta', text: ' tok0' }, { type: 'text_delta', text: ' tok1' }])
+  assert.deepEqual(data[6], { type: 'message_delta', delta: { stop_reason: 'max_tokens', stop_sequence: null }, usage: { output_tokens: 2 } })
+  assert.ok(!text.includes('[DONE]'))
+})
+
+test('Anthropic count_tokens, and Anthropic-shaped errors: unknown model, max_tokens missing', async t => {
+  const emulator = await start(t, 'vllm')
+  const post = async (path: string, body: unknown) => {
+    const res = await request(`${emulator.url}${path}`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(body) })
+    return { status: res.statusCode, body: await res.body.json() }
+  }
+  assert.deepEqual(await post('/v1/messages/count_tokens', { model: 'demo-llm', messages: [{ role: 'user', content: 'one two three' }] }), { status: 200, body: { input_tokens: 3 } })
+  assert.deepEqual(await post('/v1/messages', { model: 'nope', max_tokens: 1, messages: [] }),
+    { status: 404, body: { type: 'error', error: { type: 'not_found_error', message: 'The model `nope` does not exist.' } } })
+  const noCap = await post('/v1/messages', { model: 'demo-llm', messages: [] })
+  assert.equal(noCap.status, 400)
+  assert.equal((noCap.body as { error: { type: string } }).error.type, 'invalid_request_error')
+  assert.deepEqual(emulator.received.map(r => r.url), ['/v1/messages/count_tokens', '/v1/messages', '/v1/messages'])
+})
+
 test('per-request headers override the options, and x-request-id is echoed', async t => {
   const emulator = await start(t, 'vllm', { tokens: 8, ttftMs: 60_000 })
   const res = await request(`${emulator.url}/v1/completions`, {

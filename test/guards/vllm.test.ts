@@ -169,3 +169,47 @@ test('Responses with vllm-responses-store action strip: forwarded without the fi
   assert.equal('previous_response_id' in forwarded, false)
   assert.equal('background' in forwarded, false)
 })
+
+test('Anthropic Messages and count_tokens: the JSON rules apply, in Anthropic\'s tool, schema and image shapes', async (t) => {
+  const stack = await startStack(t, { upstreams: { vllm: { guards: { 'vllm-media': { dataBytes: 64 } } } } })
+  const message = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], ...extra })
+  const image = (source: Record<string, unknown>) => ({ messages: [{ role: 'user', content: [{ type: 'image', source }, { type: 'text', text: 'what is it?' }] }] })
+  const many = Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' }))
+  const rows: Array<[string, string, Record<string, unknown>, string, RegExp]> = [
+    ['chat_template_kwargs (vLLM passes it to the template)', '/v1/messages', message({ chat_template_kwargs: { tokenize: true } }), 'vllm-chat-template', /chat_template_kwargs/],
+    ['count_tokens: chat_template_kwargs', '/v1/messages/count_tokens', message({ chat_template_kwargs: { x: 1 } }), 'vllm-chat-template', /chat_template_kwargs/],
+    ['prompt_embeds', '/v1/messages', message({ prompt_embeds: 'AAAA' }), 'vllm-prompt-embeds', /prompt_embeds/],
+    ['too many messages', '/v1/messages', message({ messages: many }), 'vllm-message-count', /1025 messages/],
+    ['count_tokens: too many messages', '/v1/messages/count_tokens', message({ messages: many }), 'vllm-message-count', /1025 messages/],
+    ['a tool input_schema of no JSON Schema type', '/v1/messages', message({ tools: [{ name: 'f', input_schema: { type: 'strin' } }] }), 'vllm-tools', /tools\[0\] parameters: .*not a JSON Schema type/],
+    ['count_tokens: a tool without a name', '/v1/messages/count_tokens', message({ tools: [{ input_schema: { type: 'object' } }] }), 'vllm-tools', /tools\[0\] has no function name/],
+    ['output_config.format.schema with a pattern that does not compile', '/v1/messages', message({ output_config: { format: { type: 'json_schema', schema: { type: 'object', properties: { a: { type: 'string', pattern: '([a-z' } } } } } }), 'vllm-tools', /output_config: .*regular expression/],
+    ['an image source URL to the metadata service', '/v1/messages', message(image({ type: 'url', url: 'http://169.254.169.254/latest/meta-data/' })), 'vllm-media', /169\.254\.169\.254 is not allowlisted/],
+    ['an image inside a tool_result', '/v1/messages', message({ messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'image', source: { type: 'url', url: 'http://127.0.0.1/x.png' } }] }] }] }), 'vllm-media', /127\.0\.0\.1 is not allowlisted/],
+    ['base64 image data over dataBytes', '/v1/messages', message(image({ type: 'base64', media_type: 'image/png', data: 'A'.repeat(65) })), 'vllm-media', /"source" data is longer than 64 bytes/],
+    ['a body nested too deep', '/v1/messages', message({ metadata: { deep: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown } }), 'vllm-json-limits', /deeper than 32/]
+  ]
+  for (const [name, path, body, rule, because] of rows) {
+    await t.test(name, async () => {
+      stack.vllm.reset()
+      const answer = await postJson(stack, path, body)
+      assertRefused(answer, rule, stack.vllm, because)
+      assert.match(answer.body, /^\{"type":"error","error":\{"type":"invalid_request_error"/, 'in Anthropic\'s error shape')
+    })
+  }
+
+  await t.test('max_tokens is capped as chat\'s is', async () => {
+    stack.vllm.reset()
+    assert.equal((await postJson(stack, '/v1/messages', message({ max_tokens: 100_000 }))).status, 200)
+    assert.equal(lastJson(stack.vllm)['max_tokens'], 32_768)
+  })
+  await t.test('clean requests pass: valid tools, a small inline image, "source" as a plain word', async () => {
+    stack.vllm.reset()
+    const tools = [{ name: 'lookup', description: 'd', input_schema: { type: 'object', properties: { source: { type: 'string', pattern: '^[a-z]+$' } } } }]
+    const clean = message({ tools, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'AAAA' } }, { type: 'text', text: 'hi', source: 'http://10.0.0.1/' }] }] })
+    assert.equal((await postJson(stack, '/v1/messages', clean)).status, 200)
+    assert.deepEqual(lastJson(stack.vllm), clean)
+    const chatSource = chat({ metadata: { source: 'http://10.0.0.1/' } })
+    assert.equal((await postJson(stack, '/v1/chat/completions', chatSource)).status, 200, 'a "source" key is media only in an image block')
+  })
+})

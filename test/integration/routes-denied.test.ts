@@ -82,8 +82,10 @@ const VLLM: readonly Row[] = [
   ['GET', '/v1/responses/resp_123'],
   ['GET', '/v1/responses/resp_123?stream=true&starting_after=2'],
   ['POST', '/v1/responses/resp_123/cancel'],
-  ['POST', '/v1/messages'],
-  ['POST', '/v1/messages/count_tokens'],
+  // Anthropic routes vLLM does not serve (its Messages and count_tokens are allowed)
+  ['POST', '/v1/messages/batches'],
+  ['GET', '/v1/messages/batches/msgbatch_1'],
+  ['POST', '/v1/messages/count_tokens/x'],
   ['GET', '/v1/realtime'],
   ['POST', '/cohere/v2/chat'],
   ['POST', '/cohere/v2/chat/render'],

@@ -121,3 +121,71 @@ test('a token refusal after a concurrency slot was taken gives the slot back; ot
   await triton.body.dump()
   assert.equal(triton.statusCode, 200)
 })
+
+/** An Anthropic Messages request (x-api-key, as its SDKs send the key) through the gateway. */
+async function messages (url: string, path: string, fields: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const response = await request(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEYS.alice, 'anthropic-version': '2023-06-01', 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: 'demo-llm', messages: [{ role: 'user', content: 'hi' }], ...fields })
+  })
+  const text = await response.body.text()
+  return { status: response.statusCode, text, code: response.statusCode >= 400 ? gatewayRefusal(text).code : undefined }
+}
+
+test('Anthropic Messages: max_tokens is the reservation, as vLLM applies it; count_tokens spends no budget', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 50, defaultMaxTokens: 60 } } } })
+  const rows: Array<[string, string, Record<string, unknown>, number, string | undefined]> = [
+    // vLLM's Anthropic request has no max_completion_tokens: it would not cap the generation.
+    ['max_tokens over the budget, a small max_completion_tokens beside it', '/v1/messages', { max_tokens: 60, max_completion_tokens: 1 }, 400, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE'],
+    ['no max_tokens: defaultMaxTokens, over the budget', '/v1/messages', {}, 400, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE'],
+    ['count_tokens generates nothing: nothing reserved', '/v1/messages/count_tokens', {}, 200, undefined],
+    ['count_tokens again', '/v1/messages/count_tokens', {}, 200, undefined]
+  ]
+  for (const [name, path, fields, status, code] of rows) {
+    await t.test(name, async () => {
+      const answer = await messages(stack.url, path, fields)
+      assert.equal(answer.status, status, answer.text)
+      assert.equal(answer.code, code)
+      if (code !== undefined) assert.match(answer.text, /^\{"type":"error","error":\{"type":"invalid_request_error"/)
+    })
+  }
+  // The whole budget is left for a message.
+  assert.equal((await messages(stack.url, '/v1/messages', { max_tokens: 50 }, { 'x-emulate-tokens': '50' })).status, 200)
+  assert.equal(stack.vllm.received.length, 3)
+})
+
+test('settlement from Anthropic usage: a message\'s usage.output_tokens, a stream\'s message_delta; streams are forwarded as sent', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const message = await messages(stack.url, '/v1/messages', { max_tokens: 100 }, { 'x-emulate-tokens': '7' })
+  assert.match(message.text, /"usage":\{"input_tokens":1,"output_tokens":7\}/)
+  const streamed = await eventually(async () => {
+    const answer = await messages(stack.url, '/v1/messages', { max_tokens: 93, stream: true }, { 'x-emulate-tokens': '3' })
+    assert.equal(answer.status, 200, answer.text)
+    return answer
+  })
+  assert.match(streamed.text, /event: message_delta\ndata: \{"type":"message_delta".*"usage":\{"output_tokens":3\}\}/)
+  // Anthropic streams always report usage: nothing is asked for (no stream_options), the body is forwarded byte for byte.
+  const sent = stack.vllm.received.at(-1)?.body.toString()
+  assert.equal(sent, JSON.stringify({ model: 'demo-llm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 93, stream: true }))
+  // 7 + 3 used: 90 left.
+  await eventually(async () => assert.equal((await messages(stack.url, '/v1/messages', { max_tokens: 90 }, { 'x-emulate-tokens': '90' })).status, 200))
+  assert.equal((await messages(stack.url, '/v1/messages', { max_tokens: 1 })).code, 'IG_ERR_TOKEN_LIMITED')
+})
+
+test('an Anthropic stream cut before message_delta is charged its reservation, though message_start reported usage', async (t) => {
+  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const stream = await request(`${stack.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEYS.alice, 'content-type': 'application/json', 'x-emulate-inter-token-ms': '60000' },
+    body: JSON.stringify({ model: 'demo-llm', messages: [], max_tokens: 60, stream: true })
+  })
+  const first = await stream.body[Symbol.asyncIterator]().next()
+  assert.match(String(first.value), /event: message_start/)
+  const settled = once(stack.vllm.events, 'settled')
+  stream.body.destroy()
+  assert.equal((await settled as [RecordedRequest])[0].outcome, 'aborted')
+  // message_start's output_tokens (0) is not the stream's usage: the 60 stay charged.
+  for (let i = 0; i < 3; i++) assert.equal((await messages(stack.url, '/v1/messages', { max_tokens: 41 })).code, 'IG_ERR_TOKEN_LIMITED')
+  await eventually(async () => assert.equal((await messages(stack.url, '/v1/messages', { max_tokens: 40 })).status, 200))
+})

@@ -9,7 +9,7 @@ import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
 import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
 
-const BODY_ROUTES = ['chat-completions', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
+const BODY_ROUTES = ['chat-completions', 'completions', 'messages', 'messages-count-tokens', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
 const framework = ['vllm'] as const
 
 /** Refuses any of `fields` present in the body, or strips them when the action is `strip`. */
@@ -70,7 +70,7 @@ const PROMPT_FIELDS = {
   'pooling-score': ['text_1', 'text_2'],
   'pooling-rerank': ['documents']
 }
-const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'] }
+const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'], messages: ['messages'], 'messages-count-tokens': ['messages'] }
 
 const policies = new WeakMap<RuleSettings, MediaPolicy>()
 function mediaPolicy (settings: RuleSettings): MediaPolicy {
@@ -101,25 +101,55 @@ async function mediaProblems (body: JsonBody, settings: RuleSettings): Promise<O
 
 const VIDEO_DATA_URL = /^data:\s*video\//i
 
-function toolsProblem ({ json }: JsonBody, settings: RuleSettings): Outcome {
+/** Where an API puts its structured-output schema and its tools' names and parameter schemas. */
+interface ToolShape {
+  readonly structured: (json: Record<string, unknown>) => unknown
+  /** The tool's name and parameter schema; undefined when it is not a tool of this API. */
+  readonly tool: (tool: unknown) => { readonly name: unknown, readonly parameters: unknown } | undefined
+  readonly expected: string
+}
+
+const field = (value: unknown, key: string): unknown => isObject(value) ? value[key] : undefined
+
+const OPENAI_TOOLS: ToolShape = {
+  structured: json => field(field(json['response_format'], 'json_schema'), 'schema'),
+  tool: tool => {
+    if (!isObject(tool) || tool['type'] !== 'function') return undefined
+    // Chat nests the function; the Responses API puts its fields on the tool itself.
+    const fn = isObject(tool['function']) ? tool['function'] : tool
+    return { name: fn['name'], parameters: fn['parameters'] }
+  },
+  expected: '{"type":"function", …}'
+}
+
+// Anthropic's Messages API: vLLM turns input_schema into the function's parameters and
+// output_config.format.schema into response_format, then runs them as chat's.
+const ANTHROPIC_TOOLS: ToolShape = {
+  structured: json => field(field(json['output_config'], 'format'), 'schema'),
+  tool: tool => isObject(tool) ? { name: tool['name'], parameters: tool['input_schema'] } : undefined,
+  expected: '{"name", "input_schema"}'
+}
+
+const TOOL_SHAPES: Readonly<Record<string, ToolShape>> = { messages: ANTHROPIC_TOOLS, 'messages-count-tokens': ANTHROPIC_TOOLS }
+
+function toolsProblem ({ json, route }: JsonBody, settings: RuleSettings): Outcome {
+  const shape = TOOL_SHAPES[route] ?? OPENAI_TOOLS
   const limits = { maxDepth: settings.integer('maxSchemaDepth'), maxPatternLength: settings.integer('maxPatternLength') }
-  const format = json['response_format']
-  const structured = isObject(format) && isObject(format['json_schema']) ? format['json_schema']['schema'] : undefined
+  const structured = shape.structured(json)
   if (structured !== undefined) {
     const problem = schemaProblem(structured, limits)
-    if (problem !== undefined) return refuse(`response_format: ${problem}`)
+    if (problem !== undefined) return refuse(`${shape === OPENAI_TOOLS ? 'response_format' : 'output_config'}: ${problem}`)
   }
   const tools = json['tools']
   if (tools === undefined || tools === null) return undefined
   if (!Array.isArray(tools)) return refuse('"tools" is not a list')
   const maxTools = settings.integer('maxTools')
   if (tools.length > maxTools) return refuse(`"tools" lists ${tools.length} tools, more than ${maxTools}`)
-  for (const [i, tool] of tools.entries()) {
-    if (!isObject(tool) || tool['type'] !== 'function') return refuse(`tools[${i}] is not {"type":"function", …}`)
-    // Chat nests the function; the Responses API puts its fields on the tool itself.
-    const fn = isObject(tool['function']) ? tool['function'] : tool
-    if (typeof fn['name'] !== 'string' || fn['name'].length === 0) return refuse(`tools[${i}] has no function name`)
-    const parameters = fn['parameters']
+  for (const [i, item] of tools.entries()) {
+    const tool = shape.tool(item)
+    if (tool === undefined) return refuse(`tools[${i}] is not ${shape.expected}`)
+    if (typeof tool.name !== 'string' || tool.name.length === 0) return refuse(`tools[${i}] has no function name`)
+    const parameters = tool.parameters
     if (parameters === undefined || parameters === null) continue
     if (!isObject(parameters)) return refuse(`tools[${i}] parameters are not an object`)
     const problem = schemaProblem(parameters, limits)
@@ -176,7 +206,7 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-max-tokens',
     frameworks: framework,
-    routes: ['chat-completions', 'completions', 'responses'],
+    routes: ['chat-completions', 'completions', 'responses', 'messages'],
     advisory: 'CVE-2026-34756 (generation bound)',
     summary: 'caps `max_tokens`, `max_completion_tokens` and `max_output_tokens` at `max` (or refuses)',
     on: 'json',
@@ -200,7 +230,7 @@ export const vllmRules: readonly JsonRule[] = [
     frameworks: framework,
     routes: Object.keys(MESSAGE_FIELDS),
     advisory: 'CVE-2026-34756 (request size)',
-    summary: 'refuses `messages` (Responses: `input`) lists longer than `max`',
+    summary: 'refuses `messages` (chat, Anthropic Messages and count_tokens; Responses: `input`) lists longer than `max`',
     on: 'json',
     actions: ['refuse'],
     options: { max: { kind: 'integer', default: 1024, min: 1, max: 100_000 } },
@@ -238,9 +268,9 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-tools',
     frameworks: framework,
-    routes: ['chat-completions', 'responses'],
+    routes: ['chat-completions', 'responses', 'messages', 'messages-count-tokens'],
     advisory: 'CVE-2025-48944',
-    summary: '`tools`: at most `maxTools` `{type:"function", function:{name, parameters}}`; schemas (also `response_format.json_schema`) at most `maxSchemaDepth` deep, JSON Schema `type`s, `pattern`s that compile and are at most `maxPatternLength` long',
+    summary: '`tools`: at most `maxTools` `{type:"function", function:{name, parameters}}` (Anthropic Messages: `{name, input_schema}`); schemas (also `response_format.json_schema`, Anthropic\'s `output_config.format.schema`) at most `maxSchemaDepth` deep, JSON Schema `type`s, `pattern`s that compile and are at most `maxPatternLength` long',
     on: 'json',
     actions: ['refuse'],
     options: {
