@@ -24,8 +24,8 @@ export const vllm: Profile = {
     { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },
     { id: 'embeddings', methods: ['POST'], path: '/v1/embeddings', model: bodyModel, streaming: 'never' },
     // Anthropic's Messages API (its SDKs send x-api-key and anthropic-version): errors and usage in its shape.
-    { id: 'messages', methods: ['POST'], path: '/v1/messages', model: bodyModel, streaming: 'if-requested', envelope: 'anthropic', usage: 'anthropic' },
-    { id: 'messages-count-tokens', methods: ['POST'], path: '/v1/messages/count_tokens', model: bodyModel, streaming: 'never', envelope: 'anthropic', usage: 'none' },
+    { id: 'messages', group: 'messages', methods: ['POST'], path: '/v1/messages', model: bodyModel, streaming: 'if-requested', envelope: 'anthropic', usage: 'anthropic' },
+    { id: 'messages-count-tokens', group: 'messages', methods: ['POST'], path: '/v1/messages/count_tokens', model: bodyModel, streaming: 'never', envelope: 'anthropic', usage: 'none' },
     { id: 'models', methods: ['GET'], path: '/v1/models', model: noModel, streaming: 'never', answer: 'model-list' },
     { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested' },
     { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never' },

@@ -171,7 +171,7 @@ test('Responses with vllm-responses-store action strip: forwarded without the fi
 })
 
 test('Anthropic Messages and count_tokens: the JSON rules apply, in Anthropic\'s tool, schema and image shapes', async (t) => {
-  const stack = await startStack(t, { upstreams: { vllm: { guards: { 'vllm-media': { dataBytes: 64 } } } } })
+  const stack = await startStack(t, { upstreams: { vllm: { routes: ['messages'], guards: { 'vllm-media': { dataBytes: 64 } } } } })
   const message = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }], ...extra })
   const image = (source: Record<string, unknown>) => ({ messages: [{ role: 'user', content: [{ type: 'image', source }, { type: 'text', text: 'what is it?' }] }] })
   const many = Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' }))

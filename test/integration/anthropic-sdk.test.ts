@@ -15,7 +15,7 @@ const ask = { model: 'demo-llm', max_tokens: 64, messages: [{ role: 'user' as co
 const client = (url: string, key: string) => new Anthropic({ baseURL: url, apiKey: key, maxRetries: 0, defaultHeaders: { 'anthropic-beta': 'demo-beta-2026' } })
 
 test('messages.create, messages.stream and countTokens through the gateway with a gateway key', async (t) => {
-  const stack = await startStack(t, { emulators: { vllm: { tokens: 5 } } })
+  const stack = await startStack(t, { emulators: { vllm: { tokens: 5 } }, upstreams: { vllm: { routes: ['messages'] } } })
   const anthropic = client(stack.url, KEYS.alice)
 
   const message = await anthropic.messages.create(ask)
@@ -58,7 +58,7 @@ test('messages.create, messages.stream and countTokens through the gateway with 
 })
 
 test('refusals are the SDK\'s typed errors, in Anthropic\'s error shape, with the request id; vLLM receives nothing', async (t) => {
-  const stack = await startStack(t, { upstreams: { vllm: { models: ['demo-llm'] } } })
+  const stack = await startStack(t, { upstreams: { vllm: { models: ['demo-llm'], routes: ['messages'] } } })
   const rows: ReadonlyArray<readonly [string, () => Promise<unknown>, abstract new (...args: never[]) => InstanceType<typeof Anthropic.APIError>, number, string, string]> = [
     ['unknown key', () => client(stack.url, 'ig_wrong').messages.create(ask), Anthropic.AuthenticationError, 401, 'authentication_error', 'IG_ERR_UNAUTHENTICATED'],
     ['model outside the key\'s scope', () => client(stack.url, KEYS.scoped).messages.create({ ...ask, model: 'other-llm' }), Anthropic.PermissionDeniedError, 403, 'permission_error', 'IG_ERR_MODEL_NOT_ALLOWED'],
@@ -89,7 +89,7 @@ test('routing by model: each Messages request and count_tokens goes to the vLLM 
   t.after(() => other.close())
   const base = stackConfig(emulators)
   const gateway = await startGateway(stackConfig(emulators, {
-    config: { upstreams: [{ ...base.upstreams[0], models: ['demo-llm'] }, ...base.upstreams.slice(1), { name: 'vllm-other', framework: 'vllm', url: other.url, models: ['other-llm'] }] }
+    config: { upstreams: [{ ...base.upstreams[0], models: ['demo-llm'], routes: ['messages'] }, ...base.upstreams.slice(1), { name: 'vllm-other', framework: 'vllm', url: other.url, models: ['other-llm'], routes: ['messages'] }] }
   }))
   t.after(() => gateway.app.close())
   const anthropic = client(gateway.url, KEYS.alice)

@@ -87,7 +87,7 @@ function assertShape (shape: Shape, body: Record<string, unknown>, code: HttpErr
 test('every refusal answers in its client\'s envelope, with the code, the request id and Retry-After only when retryable', async (t) => {
   const stack = await startStack(t, {
     config: { limits: { bodyBytes: 1024 } },
-    upstreams: { torchserve: { routes: ['kserve-v2'] } }
+    upstreams: { vllm: { routes: ['messages'] }, torchserve: { routes: ['kserve-v2'] } }
   })
   for (const c of CASES) {
     await t.test(c.name, async () => {

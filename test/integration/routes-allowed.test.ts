@@ -37,9 +37,9 @@ const ROWS: readonly Row[] = [
   { method: 'POST', target: '/v1/completions', upstream: 'vllm', body: json({ model: 'demo-llm', prompt: 'once upon', max_tokens: 2 }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v1/embeddings', upstream: 'vllm', body: json({ model: 'demo-llm', input: ['a b', 'c'] }), contentType: 'application/json; charset=utf-8' },
   { method: 'GET', target: '/v1/models', upstream: 'vllm' },
+  // vLLM groups: messages, responses, rerank, score
   { method: 'POST', target: '/v1/messages', upstream: 'vllm', body: json({ model: 'demo-llm', max_tokens: 2, messages: [{ role: 'user', content: 'héllo' }] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v1/messages/count_tokens', upstream: 'vllm', body: json({ model: 'demo-llm', messages: [{ role: 'user', content: 'héllo' }] }), contentType: JSON_TYPE },
-  // vLLM groups: responses, rerank, score
   { method: 'POST', target: '/v1/responses', upstream: 'vllm', body: json({ model: 'demo-llm', input: 'hi' }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v1/rerank', upstream: 'vllm', body: json({ model: 'demo-llm', query: 'q', documents: ['a', 'b'] }), contentType: JSON_TYPE },
   { method: 'POST', target: '/v2/rerank', upstream: 'vllm', body: json({ model: 'demo-llm', query: 'q', documents: ['a'] }), contentType: JSON_TYPE },
@@ -95,7 +95,7 @@ async function * chunks (body: Buffer): AsyncGenerator<Buffer> {
 test('allowed routes reach their backend unchanged', async t => {
   const stack = await startStack(t, {
     upstreams: {
-      vllm: { routes: ['responses', 'rerank', 'score', 'embed-v2', 'pooling'] },
+      vllm: { routes: ['messages', 'responses', 'rerank', 'score', 'embed-v2', 'pooling'] },
       triton: { models: ['demo-tensor'], routes: ['model-config'] },
       torchserve: { routes: ['explanations', 'kserve-v1', 'kserve-v2'] }
     }

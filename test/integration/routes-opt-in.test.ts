@@ -32,6 +32,8 @@ const vllmPost = (target: string, body: Record<string, unknown>): readonly [Requ
 const row = (name: string, upstream: Framework, [request, outOfScope]: readonly [Request, Request]): Row => ({ name, upstream, request, outOfScope })
 
 const ROWS: readonly Row[] = [
+  row('vLLM messages: POST /v1/messages', 'vllm', vllmPost('/v1/messages', { max_tokens: 2, messages: [{ role: 'user', content: 'hi' }] })),
+  row('vLLM messages: POST /v1/messages/count_tokens', 'vllm', vllmPost('/v1/messages/count_tokens', { messages: [{ role: 'user', content: 'hi' }] })),
   row('vLLM pooling: POST /pooling', 'vllm', vllmPost('/pooling', { input: 'a b' })),
   row('vLLM pooling: POST /classify', 'vllm', vllmPost('/classify', { input: ['a', 'b'] })),
   row('vLLM pooling: POST /score', 'vllm', vllmPost('/score', { text_1: 'a', text_2: 'b' })),
@@ -57,7 +59,7 @@ const ROWS: readonly Row[] = [
 ]
 
 const GROUPS_ON = {
-  vllm: { routes: ['pooling', 'embed-v2'] },
+  vllm: { routes: ['messages', 'pooling', 'embed-v2'] },
   triton: { routes: ['model-config'] },
   torchserve: { routes: ['explanations'] }
 }

@@ -123,6 +123,9 @@ test('a token refusal after a concurrency slot was taken gives the slot back; ot
 })
 
 /** An Anthropic Messages request (x-api-key, as its SDKs send the key) through the gateway. */
+// The Anthropic Messages routes are the opt-in `messages` group.
+const MESSAGES = { vllm: { routes: ['messages'] } }
+
 async function messages (url: string, path: string, fields: Record<string, unknown>, headers: Record<string, string> = {}) {
   const response = await request(`${url}${path}`, {
     method: 'POST',
@@ -134,7 +137,7 @@ async function messages (url: string, path: string, fields: Record<string, unkno
 }
 
 test('Anthropic Messages: max_tokens is the reservation, as vLLM applies it; count_tokens spends no budget', async (t) => {
-  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 50, defaultMaxTokens: 60 } } } })
+  const stack = await startStack(t, { upstreams: MESSAGES, config: { rateLimit: { tokens: { max: 50, defaultMaxTokens: 60 } } } })
   const rows: Array<[string, string, Record<string, unknown>, number, string | undefined]> = [
     // vLLM's Anthropic request has no max_completion_tokens: it would not cap the generation.
     ['max_tokens over the budget, a small max_completion_tokens beside it', '/v1/messages', { max_tokens: 60, max_completion_tokens: 1 }, 400, 'IG_ERR_TOKEN_REQUEST_TOO_LARGE'],
@@ -156,7 +159,7 @@ test('Anthropic Messages: max_tokens is the reservation, as vLLM applies it; cou
 })
 
 test('settlement from Anthropic usage: a message\'s usage.output_tokens, a stream\'s message_delta; streams are forwarded as sent', async (t) => {
-  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const stack = await startStack(t, { upstreams: MESSAGES, config: { rateLimit: { tokens: { max: 100 } } } })
   const message = await messages(stack.url, '/v1/messages', { max_tokens: 100 }, { 'x-emulate-tokens': '7' })
   assert.match(message.text, /"usage":\{"input_tokens":1,"output_tokens":7\}/)
   const streamed = await eventually(async () => {
@@ -174,7 +177,7 @@ test('settlement from Anthropic usage: a message\'s usage.output_tokens, a strea
 })
 
 test('an Anthropic stream cut before message_delta is charged its reservation, though message_start reported usage', async (t) => {
-  const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 100 } } } })
+  const stack = await startStack(t, { upstreams: MESSAGES, config: { rateLimit: { tokens: { max: 100 } } } })
   const stream = await request(`${stack.url}/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': KEYS.alice, 'content-type': 'application/json', 'x-emulate-inter-token-ms': '60000' },
