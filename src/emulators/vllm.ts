@@ -260,6 +260,11 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['POST /v1/audio/transcriptions', transcriptions]
 ])
 
+// Routes the gateway never forwards (src/profiles/vllm-denied.ts) answer too: anything unmodelled gets
+// 200 (Exchange.emulated), and these WebSocket handshakes 101, so that a test sees one that got through.
+// /v1/responses takes a WebSocket only in vLLM PR #35492.
+const WEBSOCKETS: ReadonlySet<string> = new Set(['/v1/realtime', '/v1/responses'])
+
 function handle (ex: Exchange): void {
   // vLLM's CORSMiddleware defaults (--allowed-origins '["*"]', no credentials): any Origin is allowed.
   if (ex.req.headers.origin !== undefined) ex.res.setHeader('access-control-allow-origin', '*')
@@ -277,6 +282,7 @@ export async function startVllmEmulator (options: EmulatorOptions = {}): Promise
     framework: 'vllm',
     defaultModels: ['demo-llm'],
     internalError: openAiError(500, 'InternalServerError', 'Emulated internal error'),
-    handle
+    handle,
+    websockets: WEBSOCKETS
   }, options)
 }

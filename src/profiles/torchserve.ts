@@ -18,6 +18,8 @@ export const torchserve: Profile = {
   reservedModelNames: [],
   // QueryStringDecoder decodes the path before the model is read from it.
   pathDecoding: 'percent-decoded',
+  // Its refused routes are listed in the README and test/integration/routes-denied.test.ts.
+  denied: [],
   rules: [
     { id: 'predictions', methods: ['POST', 'PUT'], path: '/predictions/{model}', model: pathModel, streaming: 'maybe' },
     { id: 'predictions-version', methods: ['POST', 'PUT'], path: '/predictions/{model}/{version}', model: pathModel, streaming: 'maybe' },

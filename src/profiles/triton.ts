@@ -23,6 +23,8 @@ export const triton: Profile = {
   reservedModelNames: ['stats'],
   // HTTPAPIServer::Handle matches the raw URI and never unescapes it (backends-2026.md, finding 2).
   pathDecoding: 'raw',
+  // Its refused routes are listed in the README and test/integration/routes-denied.test.ts.
+  denied: [],
   rules: [
     ...modelRoutes('infer', 'POST', '/infer', 'never'),
     ...modelRoutes('generate', 'POST', '/generate', 'never'),

@@ -55,9 +55,23 @@ export interface RouteRule {
   readonly paramRefuses?: Readonly<Record<string, string>>
 }
 
+/**
+ * A route the backend serves that the gateway never forwards, whatever the config says, and why: data
+ * for the README's table and for the test that sends each one (the allowlist alone enforces it).
+ */
+export interface DeniedRoute {
+  readonly method: string
+  readonly path: string
+  /** Asked for as a WebSocket handshake (`Upgrade: websocket`) rather than a plain request. */
+  readonly upgrade?: 'websocket'
+  readonly reason: string
+}
+
 export interface Profile {
   readonly framework: Framework
   readonly rules: readonly RouteRule[]
+  /** Routes of the backend that stay refused although clients may expect them (src/profiles/*-denied.ts). */
+  readonly denied: readonly DeniedRoute[]
   /** The error shape of its routes' refusals. */
   readonly envelope: ErrorEnvelope
   /**

@@ -1,4 +1,5 @@
 import { bodyModel, noModel, type Profile } from './types.js'
+import { vllmDenied } from './vllm-denied.js'
 
 /**
  * vLLM's OpenAI-compatible server: `/v1/*` inference routes and the Cohere-style `/v2` ones. Its
@@ -16,6 +17,7 @@ export const vllm: Profile = {
   reservedModelNames: [],
   // uvicorn hands Starlette the decoded path; its allowed paths hold no parameters anyway.
   pathDecoding: 'percent-decoded',
+  denied: vllmDenied,
   rules: [
     { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested' },
     { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },
