@@ -102,6 +102,31 @@ function completions (chat: boolean) {
   }
 }
 
+// POST /v1/chat/completions/batch: one choice per conversation (its index), one usage for them all
+function chatBatch (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const conversations = body['messages']
+  if (body['stream'] === true) {
+    ex.send(openAiError(400, 'BadRequestError', 'Streaming is not supported for batch chat completions'))
+    return
+  }
+  if (!Array.isArray(conversations) || !conversations.every(Array.isArray)) {
+    ex.send(openAiError(400, 'BadRequestError', 'messages must be a list of conversations'))
+    return
+  }
+  const tokens = tokenBudget(ex, body['max_completion_tokens'] ?? body['max_tokens'])
+  ex.generate(json(200, {
+    id: `chatcmpl-${randomUUID()}`,
+    object: 'chat.completion',
+    created: nowSeconds(),
+    model,
+    choices: conversations.map((_, index) => ({ index, message: { role: 'assistant', content: completionText(tokens) }, logprobs: null, finish_reason: 'length', stop_reason: null })),
+    usage: usage(promptWords(conversations), tokens * conversations.length)
+  }), tokens)
+}
+
 function responses (ex: Exchange): void {
   const opened = openRequest(ex)
   if (opened === undefined) return
@@ -246,6 +271,7 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['GET /health', ex => { ex.send(EMPTY_OK) }],
   ['GET /v1/models', listModels],
   ['POST /v1/chat/completions', completions(true)],
+  ['POST /v1/chat/completions/batch', chatBatch],
   ['POST /v1/completions', completions(false)],
   ['POST /v1/responses', responses],
   ['POST /v1/embeddings', embeddings],

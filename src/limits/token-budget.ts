@@ -1,7 +1,7 @@
 /**
  * Generated tokens per window per identity, on vLLM routes. Admission reserves what the request may
  * generate (its `max_completion_tokens` / `max_tokens` / `max_output_tokens`, else
- * `defaultMaxTokens`), so concurrent streams cannot all be admitted against the same remainder;
+ * `defaultMaxTokens`, for each of its `n` choices and each request of a batch), so concurrent streams cannot all be admitted against the same remainder;
  * the reservation is settled from the usage the upstream reports when the response is over
  * (lease.ts). A request reserving more than the whole budget could never be admitted: it gets a
  * non-retryable 400 instead of a 429. Runs in preHandler: it needs the parsed JSON body and the chosen upstream.
@@ -18,12 +18,20 @@ import type { LimitStore } from './store.js'
 // The first one present is the cap the backend applies (vLLM prefers max_completion_tokens).
 const CAP_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens']
 
-export function requestedTokens (json: Record<string, unknown>, fallback: number): number {
+const count = (value: unknown): number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : 1
+
+/** What one request may generate: its cap for each of its `n` choices, for each request of a batch (`batch`, its field). */
+export function requestedTokens (json: Record<string, unknown>, fallback: number, batch?: string): number {
+  let cap = fallback
   for (const field of CAP_FIELDS) {
     const value = json[field]
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      cap = value
+      break
+    }
   }
-  return fallback
+  const requests = batch === undefined ? undefined : json[batch]
+  return cap * count(json['n']) * (Array.isArray(requests) ? count(requests.length) : 1)
 }
 
 export function createTokenBudget (table: LimitTable, store: LimitStore) {
@@ -34,7 +42,7 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
     const identity = context.principal?.id as string
     const limits = table.for(identity).tokens
     if (limits === undefined) return
-    const tokens = requestedTokens(json, limits.defaultMaxTokens)
+    const tokens = requestedTokens(json, limits.defaultMaxTokens, context.match?.route.rule.batch)
     // Never admissible, in any window: refused before the store is asked (nothing reserved, no Redis round trip).
     if (tokens > limits.max) throw new TokenRequestTooLargeError(tokens, limits.max)
     const reservation = await Lease.of(context, store).reserve(`tokens:${identity}`, tokens, limits)

@@ -13,9 +13,10 @@ export type ModelSource =
 
 /**
  * Whether the response streams: `never`; `always`; `if-requested` when the JSON body sets
- * `stream: true` (OpenAI style); `maybe` when the backend's handler decides (TorchServe).
+ * `stream: true` (OpenAI style); `maybe` when the backend's handler decides (TorchServe); `refused`:
+ * never, and the backend refuses a JSON `stream` (vLLM's chat batch), so the gateway refuses it first.
  */
-export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
+export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe' | 'refused'
 
 /**
  * The error shape a framework's clients parse, for the gateway's own refusals
@@ -46,6 +47,11 @@ export interface RouteRule {
    * upstream offering the route and keeps the models the caller may use.
    */
   readonly answer?: 'model-list'
+  /**
+   * The JSON field listing the independent requests of a batch (vLLM's chat batch: `messages`, one
+   * conversation each): a token budget reserves for every one of them.
+   */
+  readonly batch?: string
   /** Its clients' error shape, when it is not the profile's. */
   readonly envelope?: ErrorEnvelope
   /**

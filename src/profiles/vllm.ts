@@ -23,6 +23,7 @@ export const vllm: Profile = {
     { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },
     { id: 'embeddings', methods: ['POST'], path: '/v1/embeddings', model: bodyModel, streaming: 'never' },
     { id: 'models', methods: ['GET'], path: '/v1/models', model: noModel, streaming: 'never', answer: 'model-list' },
+    { id: 'chat-completions-batch', group: 'chat-batch', methods: ['POST'], path: '/v1/chat/completions/batch', model: bodyModel, streaming: 'refused', batch: 'messages' },
     { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested' },
     { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never' },
     { id: 'rerank-v2', group: 'rerank', methods: ['POST'], path: '/v2/rerank', model: bodyModel, streaming: 'never' },

@@ -11,6 +11,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
+import type { RouteRule } from '../profiles/types.js'
 import type { RequestContext } from '../server/request-context.js'
 import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from './json-object.js'
@@ -75,9 +76,14 @@ export function forwardedBody (request: FastifyRequest, context: RequestContext)
 }
 
 /** The parsed body and the model it names; an Error when it is not a JSON object naming one. */
-function parseModelBody (body: Buffer, field: string): { json: Record<string, unknown>, model: string } | Error {
+function parseModelBody (body: Buffer, field: string, rule: RouteRule): { json: Record<string, unknown>, model: string } | Error {
   const json = parseJsonObject(body)
   if (json instanceof Error) return json
+  // Any value the backend might coerce to true (pydantic reads "true" and 1 as true) is refused.
+  const stream = json['stream']
+  if (rule.streaming === 'refused' && stream !== undefined && stream !== null && stream !== false) {
+    return new BodyInvalidError(`"stream" is not supported on ${rule.path}: its answers never stream`)
+  }
   const model = json[field]
   if (typeof model !== 'string' || model.length === 0) return new ModelRequiredError()
   if (model.length > MAX_MODEL_NAME) return new BodyInvalidError(`"${field}" is longer than ${MAX_MODEL_NAME} characters`)
@@ -118,7 +124,7 @@ export function createBodyParser () {
         return
       }
       if (source.from === 'body') {
-        const parsed = parseModelBody(body, source.field)
+        const parsed = parseModelBody(body, source.field, route.rule)
         if (parsed instanceof Error) {
           done(parsed)
           return

@@ -9,7 +9,7 @@ import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
 import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
 
-const BODY_ROUTES = ['chat-completions', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
+const BODY_ROUTES = ['chat-completions', 'chat-completions-batch', 'completions', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
 const framework = ['vllm'] as const
 
 /** Refuses any of `fields` present in the body, or strips them when the action is `strip`. */
@@ -60,6 +60,8 @@ function capListLength (what: string, fieldsByRoute: Readonly<Record<string, rea
 // Prompts in a list: strings or token-id lists; a flat list of numbers is one tokenized prompt.
 const PROMPT_FIELDS = {
   completions: ['prompt'],
+  // a chat batch's conversations, each a prompt of the batch
+  'chat-completions-batch': ['messages'],
   embeddings: ['input'],
   'rerank-v1': ['documents'],
   'rerank-v2': ['documents'],
@@ -71,6 +73,23 @@ const PROMPT_FIELDS = {
   'pooling-rerank': ['documents']
 }
 const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'] }
+// Lists of conversations: the message cap applies to each.
+const CONVERSATION_FIELDS: Readonly<Record<string, readonly string[]>> = { 'chat-completions-batch': ['messages'] }
+
+/** Refuses a conversation in the route's `CONVERSATION_FIELDS` that is not a list or is longer than the option `max`. */
+function capConversations ({ json, route }: JsonBody, settings: RuleSettings): Outcome {
+  const max = settings.integer('max')
+  for (const field of CONVERSATION_FIELDS[route] ?? []) {
+    const conversations = json[field]
+    if (!Array.isArray(conversations)) continue
+    for (const [i, conversation] of conversations.entries()) {
+      if (!Array.isArray(conversation)) return refuse(`${field}[${i}] is not a conversation (a list of messages)`)
+      if (conversation.length > max) return refuse(`${field}[${i}] holds ${conversation.length} messages, more than ${max}`)
+    }
+  }
+  return undefined
+}
+const capMessages = capListLength('messages', MESSAGE_FIELDS, () => true)
 
 const policies = new WeakMap<RuleSettings, MediaPolicy>()
 function mediaPolicy (settings: RuleSettings): MediaPolicy {
@@ -165,9 +184,9 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-n',
     frameworks: framework,
-    routes: ['chat-completions', 'completions'],
+    routes: ['chat-completions', 'chat-completions-batch', 'completions'],
     advisory: 'CVE-2026-34756',
-    summary: 'caps `n` and `best_of` at `max` (or refuses larger values with `action: refuse`)',
+    summary: 'caps `n` and `best_of` at `max` (or refuses larger values with `action: refuse`); a chat batch\'s `n` applies to each conversation',
     on: 'json',
     actions: ['cap', 'refuse'],
     options: { max: { kind: 'integer', default: 8, min: 1, max: 1024 } },
@@ -176,7 +195,7 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-max-tokens',
     frameworks: framework,
-    routes: ['chat-completions', 'completions', 'responses'],
+    routes: ['chat-completions', 'chat-completions-batch', 'completions', 'responses'],
     advisory: 'CVE-2026-34756 (generation bound)',
     summary: 'caps `max_tokens`, `max_completion_tokens` and `max_output_tokens` at `max` (or refuses)',
     on: 'json',
@@ -189,7 +208,7 @@ export const vllmRules: readonly JsonRule[] = [
     frameworks: framework,
     routes: Object.keys(PROMPT_FIELDS),
     advisory: 'CVE-2026-34756',
-    summary: 'refuses prompt lists (`prompt`, `input`, `documents`, `text_1`, `text_2`) longer than `max`',
+    summary: 'refuses prompt lists (`prompt`, `input`, `documents`, `text_1`, `text_2`, a chat batch\'s conversations) longer than `max`',
     on: 'json',
     actions: ['refuse'],
     options: { max: { kind: 'integer', default: 64, min: 1, max: 100_000 } },
@@ -198,13 +217,13 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-message-count',
     frameworks: framework,
-    routes: Object.keys(MESSAGE_FIELDS),
+    routes: [...Object.keys(MESSAGE_FIELDS), ...Object.keys(CONVERSATION_FIELDS)],
     advisory: 'CVE-2026-34756 (request size)',
-    summary: 'refuses `messages` (Responses: `input`) lists longer than `max`',
+    summary: 'refuses `messages` (Responses: `input`) lists longer than `max`; in a chat batch, each conversation',
     on: 'json',
     actions: ['refuse'],
     options: { max: { kind: 'integer', default: 1024, min: 1, max: 100_000 } },
-    check: capListLength('messages', MESSAGE_FIELDS, () => true)
+    check: (body, settings) => capMessages(body, settings) ?? capConversations(body, settings)
   },
   {
     id: 'vllm-media',
@@ -238,7 +257,7 @@ export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-tools',
     frameworks: framework,
-    routes: ['chat-completions', 'responses'],
+    routes: ['chat-completions', 'chat-completions-batch', 'responses'],
     advisory: 'CVE-2025-48944',
     summary: '`tools`: at most `maxTools` `{type:"function", function:{name, parameters}}`; schemas (also `response_format.json_schema`) at most `maxSchemaDepth` deep, JSON Schema `type`s, `pattern`s that compile and are at most `maxPatternLength` long',
     on: 'json',
