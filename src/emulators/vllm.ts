@@ -23,14 +23,18 @@ function authorized (ex: Exchange): boolean {
   return space !== -1 && header.slice(0, space).toLowerCase() === 'bearer' && header.slice(space + 1) === token
 }
 
+/** The names the engine serves: vLLM's `--served-model-name`s; TorchServe's vLLM handler has its own. */
+export type ServedModels = (ex: Exchange) => readonly string[]
+const servedModels: ServedModels = ex => ex.options.models ?? []
+
 /** Parses the body and resolves the served model, answering the error itself when either fails. */
-function openRequest (ex: Exchange): { body: Json, model: string } | undefined {
+function openRequest (ex: Exchange, served: ServedModels = servedModels): { body: Json, model: string } | undefined {
   const body = ex.jsonBody()
   if (body === undefined) {
     ex.send(openAiError(400, 'BadRequestError', 'The request body is not a JSON object'))
     return undefined
   }
-  const models = ex.options.models ?? []
+  const models = served(ex)
   const requested = body['model']
   // like vLLM, a request that names no model gets the first served one
   const model = typeof requested === 'string' ? requested : models[0]
@@ -70,9 +74,9 @@ function chatDelta (delta: Json, finishReason: string | null): Json {
   return { index: 0, delta, logprobs: null, finish_reason: finishReason }
 }
 
-function completions (chat: boolean) {
+export function completions (chat: boolean, served: ServedModels = servedModels) {
   return (ex: Exchange): void => {
-    const opened = openRequest(ex)
+    const opened = openRequest(ex, served)
     if (opened === undefined) return
     const { body, model } = opened
     const tokens = tokenBudget(ex, body['max_completion_tokens'] ?? body['max_tokens'])
@@ -259,17 +263,17 @@ function transcriptions (ex: Exchange): void {
   ex.generate(json(200, { text: completionText(tokens) }), tokens)
 }
 
-function listModels (ex: Exchange): void {
+export function listModels (ex: Exchange, served: ServedModels = servedModels): void {
   const created = nowSeconds()
   ex.send(json(200, {
     object: 'list',
-    data: (ex.options.models ?? []).map(id => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 4096 }))
+    data: served(ex).map(id => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 4096 }))
   }))
 }
 
 const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['GET /health', ex => { ex.send(EMPTY_OK) }],
-  ['GET /v1/models', listModels],
+  ['GET /v1/models', ex => { listModels(ex) }],
   ['POST /v1/chat/completions', completions(true)],
   ['POST /v1/chat/completions/batch', chatBatch],
   ['POST /v1/completions', completions(false)],

@@ -1,5 +1,5 @@
 /**
- * Generated tokens per window per identity, on vLLM routes. Admission reserves what the request may
+ * Generated tokens per window per identity, on routes whose answers report their usage (a rule's `usage`). Admission reserves what the request may
  * generate (its `max_completion_tokens` / `max_tokens` / `max_output_tokens`, else
  * `defaultMaxTokens`, for each of its `n` choices and each request of a batch), so concurrent streams cannot all be admitted against the same remainder;
  * the reservation is settled from the usage the upstream reports when the response is over
@@ -38,7 +38,7 @@ export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const context = request.gate as RequestContext
     const json = context.json
-    if (json === undefined || context.upstream?.config.framework !== 'vllm') return
+    if (json === undefined || context.match?.route.rule.usage === undefined) return
     const identity = context.principal?.id as string
     const limits = table.for(identity).tokens
     if (limits === undefined) return

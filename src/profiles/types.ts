@@ -48,6 +48,18 @@ export interface RouteRule {
    */
   readonly answer?: 'model-list'
   /**
+   * A JSON body the gateway parses and checks (guards, token budgets) although the model is in the
+   * path: its `modelField` must name a model (a string), a second name the backend checks itself,
+   * never used for scope or routing.
+   */
+  readonly jsonBody?: { readonly modelField: string }
+  /**
+   * The response reports OpenAI-style token usage (`usage` in its JSON, or a stream's usage chunk):
+   * token budgets reserve and settle on it. `on-request`: a stream carries it only when the body asks
+   * (`stream_options.include_usage`), so the gateway asks; `reported`: it always does.
+   */
+  readonly usage?: 'reported' | 'on-request'
+  /**
    * The JSON field listing the independent requests of a batch (vLLM's chat batch: `messages`, one
    * conversation each): a token budget reserves for every one of them.
    */

@@ -19,19 +19,19 @@ export const vllm: Profile = {
   pathDecoding: 'percent-decoded',
   denied: vllmDenied,
   rules: [
-    { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested' },
-    { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested' },
-    { id: 'embeddings', methods: ['POST'], path: '/v1/embeddings', model: bodyModel, streaming: 'never' },
+    { id: 'chat-completions', methods: ['POST'], path: '/v1/chat/completions', model: bodyModel, streaming: 'if-requested', usage: 'on-request' },
+    { id: 'completions', methods: ['POST'], path: '/v1/completions', model: bodyModel, streaming: 'if-requested', usage: 'on-request' },
+    { id: 'embeddings', methods: ['POST'], path: '/v1/embeddings', model: bodyModel, streaming: 'never', usage: 'reported' },
     { id: 'models', methods: ['GET'], path: '/v1/models', model: noModel, streaming: 'never', answer: 'model-list' },
-    { id: 'chat-completions-batch', group: 'chat-batch', methods: ['POST'], path: '/v1/chat/completions/batch', model: bodyModel, streaming: 'refused', batch: 'messages' },
-    { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested' },
-    { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never' },
-    { id: 'rerank-v2', group: 'rerank', methods: ['POST'], path: '/v2/rerank', model: bodyModel, streaming: 'never' },
-    { id: 'score', group: 'score', methods: ['POST'], path: '/v1/score', model: bodyModel, streaming: 'never' },
-    { id: 'embed-v2', group: 'embed-v2', methods: ['POST'], path: '/v2/embed', model: bodyModel, streaming: 'never' },
-    { id: 'pooling', group: 'pooling', methods: ['POST'], path: '/pooling', model: bodyModel, streaming: 'never' },
-    { id: 'classify', group: 'pooling', methods: ['POST'], path: '/classify', model: bodyModel, streaming: 'never' },
-    { id: 'pooling-score', group: 'pooling', methods: ['POST'], path: '/score', model: bodyModel, streaming: 'never' },
-    { id: 'pooling-rerank', group: 'pooling', methods: ['POST'], path: '/rerank', model: bodyModel, streaming: 'never' }
+    { id: 'chat-completions-batch', group: 'chat-batch', methods: ['POST'], path: '/v1/chat/completions/batch', model: bodyModel, streaming: 'refused', batch: 'messages', usage: 'reported' },
+    { id: 'responses', group: 'responses', methods: ['POST'], path: '/v1/responses', model: bodyModel, streaming: 'if-requested', usage: 'reported' },
+    { id: 'rerank-v1', group: 'rerank', methods: ['POST'], path: '/v1/rerank', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'rerank-v2', group: 'rerank', methods: ['POST'], path: '/v2/rerank', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'score', group: 'score', methods: ['POST'], path: '/v1/score', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'embed-v2', group: 'embed-v2', methods: ['POST'], path: '/v2/embed', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'pooling', group: 'pooling', methods: ['POST'], path: '/pooling', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'classify', group: 'pooling', methods: ['POST'], path: '/classify', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'pooling-score', group: 'pooling', methods: ['POST'], path: '/score', model: bodyModel, streaming: 'never', usage: 'reported' },
+    { id: 'pooling-rerank', group: 'pooling', methods: ['POST'], path: '/rerank', model: bodyModel, streaming: 'never', usage: 'reported' }
   ]
 }

@@ -27,7 +27,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly #context: RequestContext
   readonly #series: RouteSeries
   readonly #guards: Guards
-  /** vLLM responses end with their usage: the last bytes are kept to read it. */
+  /** Responses of routes reporting usage (`rule.usage`) end with it: the last bytes are kept to read it. */
   #keepUsage: boolean
   /** Whether a stream's tail is worth keeping, decided before the parsed body is let go. */
   readonly #streamKeepsUsage: boolean
@@ -47,7 +47,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.#context = context
     this.#series = series
     this.#guards = guards
-    this.#keepUsage = context.upstream?.config.framework === 'vllm'
+    this.#keepUsage = context.match?.route.rule.usage !== undefined
     // The gateway asked for the usage the client did not: the client does not get it, the filter
     // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
     // of idle streams would each hold their last 2 KiB for nothing.

@@ -95,6 +95,8 @@ export function createBodyParser () {
     const context = request.gate as RequestContext
     const route = (context.match as NonNullable<RequestContext['match']>).route
     const source = route.rule.model
+    // JSON bodies are parsed: those naming the model, and those the rule checks (`jsonBody`).
+    const modelField = source.from === 'body' ? source.field : route.rule.jsonBody?.modelField
     // A model in the path chose the upstream already; one in the body is not read yet (the
     // upstream's own limit is checked once it is chosen, routing/hooks.ts).
     const limit = context.upstream?.bodyBytes ?? route.bodyBytes
@@ -103,18 +105,18 @@ export function createBodyParser () {
       done(new BodyTooLargeError(limit))
       return
     }
-    if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
+    if (modelField !== undefined && !isJsonMediaType(request.headers['content-type'])) {
       done(new MediaTypeUnsupportedError(shown(request.headers['content-type'] ?? 'a body without Content-Type')))
       return
     }
-    const coding = source.from === 'body' ? bodyCoding(request.headers['content-encoding']) : undefined
+    const coding = modelField === undefined ? undefined : bodyCoding(request.headers['content-encoding'])
     if (coding !== undefined) {
       done(new MediaTypeUnsupportedError(`a body with Content-Encoding ${coding}; send it uncompressed`))
       return
     }
     // The checks before the body passed (credential, route, model in the path, limits, declared length).
     sendContinue(request.raw, context.reply.raw)
-    if (source.from !== 'body' && declared !== undefined) {
+    if (modelField === undefined && declared !== undefined) {
       done(null, payload)
       return
     }
@@ -123,13 +125,14 @@ export function createBodyParser () {
         done(err)
         return
       }
-      if (source.from === 'body') {
-        const parsed = parseModelBody(body, source.field, route.rule)
+      if (modelField !== undefined) {
+        const parsed = parseModelBody(body, modelField, route.rule)
         if (parsed instanceof Error) {
           done(parsed)
           return
         }
-        context.model = parsed.model
+        // A second name in the body (`jsonBody`) is the backend's to check: the path's model is scoped.
+        if (source.from === 'body') context.model = parsed.model
         context.json = parsed.json
       }
       done(null, body)
