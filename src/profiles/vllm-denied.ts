@@ -1,7 +1,7 @@
 import type { DeniedRoute } from './types.js'
 
-const UNKEYED = 'unprefixed: vLLM checks no --api-key on it'
-const DEV = `dev mode (VLLM_SERVER_DEV_MODE), ${UNKEYED}`
+const UNKEYED = 'unprefixed, so vLLM checks no key on it'
+const DEV = 'dev mode only (VLLM_SERVER_DEV_MODE), no vLLM key check'
 
 /**
  * vLLM routes that stay refused (backends.md 1.1, backends-2026.md 2.1): streams the gateway cannot
