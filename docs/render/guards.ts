@@ -46,7 +46,9 @@ On top of the route allowlist ([routes.md](routes.md)), infergate checks what th
 against the published advisories of the three backends. Every rule is on by default; per upstream,
 \`upstreams[].guards.<rule id>\` switches one off (\`enabled: false\`), picks its \`action\` (the first
 listed is the default) or sets its options. Unknown rule ids, rules of another framework, unknown
-options and bad values are config errors naming them.
+options and bad values are config errors naming them. The \`vllm-*\` rules but \`vllm-responses-store\`
+also apply to a TorchServe upstream's \`hosted-openai\` routes (its vLLM handler runs vLLM's own
+OpenAI serving code), and are tuned there the same way.
 
 \`\`\`yaml
 upstreams:

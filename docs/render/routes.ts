@@ -11,7 +11,8 @@ const STREAMING: Readonly<Record<Streaming, string>> = {
   never: 'no',
   always: 'always',
   'if-requested': 'when the body sets `"stream": true` (a form: its `stream` field)',
-  maybe: 'when the handler streams'
+  maybe: 'when the handler streams',
+  refused: 'never (a `stream` other than `false` is refused)'
 }
 
 function modelFrom (model: ModelSource): string {
@@ -56,20 +57,10 @@ function facts (profile: Profile): string {
   return lines.join('\n')
 }
 
-/** A denied route with its reason, once profiles carry them. */
-interface DeniedRoute {
-  readonly methods?: readonly string[]
-  readonly path: string
-  readonly reason: string
-}
-
-// Hook: `Profile.denied` (routes refused on purpose, with the reason) is being added in parallel. Until
-// the Profile type has it, it is read loosely here; afterwards `profile.denied` can be used directly.
 function deniedTable (profile: Profile): string | undefined {
-  const denied = (profile as Profile & { readonly denied?: readonly DeniedRoute[] }).denied
-  if (denied === undefined || denied.length === 0) return undefined
-  const rows = denied.map(route => [route.methods?.join(', ') ?? 'any', code(route.path), route.reason])
-  return ['Never forwarded, whatever the config says:', table(['methods', 'path', 'why'], rows)].join('\n\n')
+  if (profile.denied.length === 0) return undefined
+  const rows = profile.denied.map(route => [code(`${route.method} ${route.path}`) + (route.upgrade === 'websocket' ? ' (WebSocket)' : ''), route.reason])
+  return ['Never forwarded, whatever the config says:', table(['route', 'why'], rows)].join('\n\n')
 }
 
 const INTRO = `# Routes

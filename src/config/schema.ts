@@ -159,10 +159,10 @@ export const ConfigSchema = Type.Object({
       concurrency: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests in flight; a stream counts until it ends (429 `IG_ERR_CONCURRENCY_LIMITED`).' })),
       // Unset fields fall back to the defaults' (then to 1 minute and 1024, src/limits/config.ts).
       tokens: Type.Optional(Type.Object({
-        max: Type.Integer({ minimum: 1, description: 'Generated tokens per window on vLLM routes: a request\'s `max_tokens` is reserved on admission and settled to the reported usage.' }),
+        max: Type.Integer({ minimum: 1, description: 'Generated tokens per window on the routes that generate them (vLLM, TorchServe `hosted-openai`): a request\'s `max_tokens` is reserved on admission and settled to the reported usage.' }),
         timeWindow: Type.Optional(window),
         defaultMaxTokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Reserved for requests that name no `max_tokens` / `max_completion_tokens` (default 1024).' }))
-      }, { additionalProperties: false, description: 'A token budget (vLLM); an identity\'s `tokens` replace these field by field.' }))
+      }, { additionalProperties: false, description: 'A token budget (vLLM, TorchServe `hosted-openai`); an identity\'s `tokens` replace these field by field.' }))
     }
     return Type.Object({
       ...limits,

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto'
 import { EventEmitter, once } from 'node:events'
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { DEFAULT_SETTINGS, Exchange, type Reply } from './exchange.js'
 import type { Emulator, EmulatorOptions, Framework, RecordedRequest } from './types.js'
 
@@ -12,7 +13,13 @@ export interface Backend {
   internalError: Reply
   /** Called once the request body has been read. */
   handle: (exchange: Exchange) => void
+  /** Paths that accept a WebSocket handshake (101); a handshake to any other path gets 403, as uvicorn answers. */
+  websockets?: ReadonlySet<string>
 }
+
+// RFC 6455 4.2.2: the key's accept value.
+const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+const FORBIDDEN_UPGRADE = 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
 
 const EMPTY_BODY = Buffer.alloc(0)
 
@@ -40,6 +47,25 @@ export async function startServer (backend: Backend, opts: EmulatorOptions): Pro
     })
   })
 
+  // A handshake is recorded like any request; a tunnel stays open until the client or close() ends it.
+  const tunnels = new Set<Socket>()
+  server.on('upgrade', (req, socket: Socket) => {
+    const url = req.url ?? ''
+    const record: RecordedRequest = { method: req.method ?? '', url, headers: req.headers, body: EMPTY_BODY, outcome: 'completed' }
+    received.push(record)
+    events.emit('request', record)
+    const path = url.split('?', 1)[0] as string
+    const key = req.headers['sec-websocket-key']
+    if (backend.websockets?.has(path) !== true || req.headers.upgrade?.toLowerCase() !== 'websocket' || key === undefined) {
+      socket.end(FORBIDDEN_UPGRADE)
+      return
+    }
+    const accept = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64')
+    tunnels.add(socket)
+    socket.on('close', () => tunnels.delete(socket)).on('error', () => {})
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+  })
+
   server.listen(opts.port ?? 0, host)
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
@@ -57,6 +83,7 @@ export async function startServer (backend: Backend, opts: EmulatorOptions): Pro
       for (const exchange of open) exchange.cancel()
       const closed = new Promise<void>(resolve => { server.close(() => { resolve() }) })
       server.closeAllConnections()
+      for (const socket of tunnels) socket.destroy()
       await closed
     }
   }

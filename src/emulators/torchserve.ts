@@ -1,7 +1,19 @@
 import { json, type Exchange, type Reply } from './exchange.js'
 import { startServer } from './server.js'
 import type { Emulator, EmulatorOptions } from './types.js'
+import { completions, listModels, type ServedModels } from './vllm.js'
 import { SLOT, completionText, template, tokenJson } from './wire.js'
+
+/** The name the vLLM handler's engine serves (a Hugging Face id), which the JSON `model` must give. */
+export const HOSTED_MODEL = 'demo-org/demo-llm-hf'
+const hostedModels: ServedModels = () => [HOSTED_MODEL]
+// The vLLM handler's OpenAI API, by the url_path the frontend hands it (the path after the version).
+const HOSTED_ROUTES = new Map<string, (ex: Exchange) => void>([
+  ['POST v1/chat/completions', completions(true, hostedModels)],
+  ['POST v1/completions', completions(false, hostedModels)],
+  ['GET v1/models', ex => { listModels(ex, hostedModels) }]
+])
+const HOSTED = /^\/predictions\/([^/]+)\/[^/]+\/(v1\/.+)$/
 
 // TorchServe sets these on every response (http/ErrorResponse.java, NettyUtils.sendError)
 const ALWAYS: ReadonlyArray<[string, string]> = [
@@ -49,6 +61,21 @@ function predict (ex: Exchange, model: string): void {
   ex.stream({ headers: { 'content-type': 'application/jsonl' }, tokens, headersFirst: false, chunk: index => line(String(index), tokenJson(index)) })
 }
 
+/**
+ * TorchServe adds the url_path header (headers().add) after the client's own, and the handler reads
+ * the first: a client's url_path that reached it would choose the handler's route.
+ */
+function hosted (ex: Exchange, model: string, urlPath: string): void {
+  if (!(ex.options.models ?? []).includes(model)) {
+    ex.send(torchServeError(404, 'ModelNotFoundException', `Model not found: ${model}`))
+    return
+  }
+  const smuggled = ex.req.headers['url_path']
+  const route = HOSTED_ROUTES.get(`${ex.req.method ?? ''} ${typeof smuggled === 'string' ? smuggled : urlPath}`)
+  if (route === undefined) ex.send(torchServeError(404, 'ResourceNotFoundException', `Requested resource is not found: ${urlPath}`))
+  else route(ex)
+}
+
 // the explain handler's attributions, one per input feature
 function explain (ex: Exchange, model: string): void {
   if (!(ex.options.models ?? []).includes(model)) {
@@ -66,6 +93,11 @@ function handle (ex: Exchange): void {
   }
   if (ex.path === '/ping') {
     ex.send(HEALTHY)
+    return
+  }
+  const hostedMatch = HOSTED.exec(ex.path)
+  if (hostedMatch !== null) {
+    hosted(ex, hostedMatch[1] ?? '', hostedMatch[2] ?? '')
     return
   }
   // TorchServe predicts and explains on any method but OPTIONS, which describes the model instead

@@ -38,14 +38,18 @@ function authorized (ex: Exchange): boolean {
   return space !== -1 && header.slice(0, space).toLowerCase() === 'bearer' && header.slice(space + 1) === token
 }
 
+/** The names the engine serves: vLLM's `--served-model-name`s; TorchServe's vLLM handler has its own. */
+export type ServedModels = (ex: Exchange) => readonly string[]
+const servedModels: ServedModels = ex => ex.options.models ?? []
+
 /** Parses the body and resolves the served model, answering the error itself (in the API's shape) when either fails. */
-function openRequest (ex: Exchange, errors: ErrorShape = OPENAI_ERRORS): { body: Json, model: string } | undefined {
+function openRequest (ex: Exchange, errors: ErrorShape = OPENAI_ERRORS, served: ServedModels = servedModels): { body: Json, model: string } | undefined {
   const body = ex.jsonBody()
   if (body === undefined) {
     ex.send(errors.reply(400, errors.badRequest, 'The request body is not a JSON object'))
     return undefined
   }
-  const models = ex.options.models ?? []
+  const models = served(ex)
   const requested = body['model']
   // like vLLM, a request that names no model gets the first served one
   const model = typeof requested === 'string' ? requested : models[0]
@@ -85,9 +89,9 @@ function chatDelta (delta: Json, finishReason: string | null): Json {
   return { index: 0, delta, logprobs: null, finish_reason: finishReason }
 }
 
-function completions (chat: boolean) {
+export function completions (chat: boolean, served: ServedModels = servedModels) {
   return (ex: Exchange): void => {
-    const opened = openRequest(ex)
+    const opened = openRequest(ex, OPENAI_ERRORS, served)
     if (opened === undefined) return
     const { body, model } = opened
     const tokens = tokenBudget(ex, body['max_completion_tokens'] ?? body['max_tokens'])
@@ -115,6 +119,31 @@ function completions (chat: boolean) {
       end: end + SSE_DONE
     })
   }
+}
+
+// POST /v1/chat/completions/batch: one choice per conversation (its index), one usage for them all
+function chatBatch (ex: Exchange): void {
+  const opened = openRequest(ex)
+  if (opened === undefined) return
+  const { body, model } = opened
+  const conversations = body['messages']
+  if (body['stream'] === true) {
+    ex.send(openAiError(400, 'BadRequestError', 'Streaming is not supported for batch chat completions'))
+    return
+  }
+  if (!Array.isArray(conversations) || !conversations.every(Array.isArray)) {
+    ex.send(openAiError(400, 'BadRequestError', 'messages must be a list of conversations'))
+    return
+  }
+  const tokens = tokenBudget(ex, body['max_completion_tokens'] ?? body['max_tokens'])
+  ex.generate(json(200, {
+    id: `chatcmpl-${randomUUID()}`,
+    object: 'chat.completion',
+    created: nowSeconds(),
+    model,
+    choices: conversations.map((_, index) => ({ index, message: { role: 'assistant', content: completionText(tokens) }, logprobs: null, finish_reason: 'length', stop_reason: null })),
+    usage: usage(promptWords(conversations), tokens * conversations.length)
+  }), tokens)
 }
 
 function responses (ex: Exchange): void {
@@ -341,18 +370,19 @@ function audio (task: 'transcription' | 'translation') {
   }
 }
 
-function listModels (ex: Exchange): void {
+export function listModels (ex: Exchange, served: ServedModels = servedModels): void {
   const created = nowSeconds()
   ex.send(json(200, {
     object: 'list',
-    data: (ex.options.models ?? []).map(id => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 4096 }))
+    data: served(ex).map(id => ({ id, object: 'model', created, owned_by: 'vllm', root: id, parent: null, max_model_len: 4096 }))
   }))
 }
 
 const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['GET /health', ex => { ex.send(EMPTY_OK) }],
-  ['GET /v1/models', listModels],
+  ['GET /v1/models', ex => { listModels(ex) }],
   ['POST /v1/chat/completions', completions(true)],
+  ['POST /v1/chat/completions/batch', chatBatch],
   ['POST /v1/completions', completions(false)],
   ['POST /v1/responses', responses],
   ['POST /v1/messages', messages],
@@ -369,6 +399,11 @@ const ROUTES = new Map<string, (ex: Exchange) => void>([
   ['POST /v1/audio/transcriptions', audio('transcription')],
   ['POST /v1/audio/translations', audio('translation')]
 ])
+
+// Routes the gateway never forwards (src/profiles/vllm-denied.ts) answer too: anything unmodelled gets
+// 200 (Exchange.emulated), and these WebSocket handshakes 101, so that a test sees one that got through.
+// /v1/responses takes a WebSocket only in vLLM PR #35492.
+const WEBSOCKETS: ReadonlySet<string> = new Set(['/v1/realtime', '/v1/responses'])
 
 function handle (ex: Exchange): void {
   // vLLM's CORSMiddleware defaults (--allowed-origins '["*"]', no credentials): any Origin is allowed.
@@ -387,6 +422,7 @@ export async function startVllmEmulator (options: EmulatorOptions = {}): Promise
     framework: 'vllm',
     defaultModels: ['demo-llm'],
     internalError: openAiError(500, 'InternalServerError', 'Emulated internal error'),
-    handle
+    handle,
+    websockets: WEBSOCKETS
   }, options)
 }

@@ -8,8 +8,8 @@
 import { isObject } from '../proxy/json-object.js'
 import type { RequestContext } from '../server/request-context.js'
 
-// vLLM routes whose streams report usage only when asked (the Responses API always reports it).
-const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
+// Routes whose streams report usage only when asked (the Responses API always reports it): rule.usage.
+const asksOnRequest = (context: RequestContext): boolean => context.match?.route.rule.usage === 'openai-when-asked'
 
 const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
   const options = json?.['stream_options']
@@ -18,12 +18,12 @@ const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
 
 /** Whether a stream of this request ends with a usage chunk (else its tail is not worth keeping). */
 export function streamReportsUsage (context: RequestContext): boolean {
-  return !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '') || asksForUsage(context.json)
+  return !asksOnRequest(context) || asksForUsage(context.json)
 }
 
 /** Asks the upstream for the stream's usage when the client did not. */
 export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
-  if (json['stream'] !== true || !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '')) return
+  if (json['stream'] !== true || !asksOnRequest(context)) return
   const options = json['stream_options']
   if (asksForUsage(json)) return
   json['stream_options'] = { ...(isObject(options) ? options : {}), include_usage: true }

@@ -1,7 +1,9 @@
 /**
- * Generated tokens per window per identity, on vLLM routes. Admission reserves what the request may
- * generate (the cap fields of the route's usage dialect: `max_completion_tokens` / `max_tokens` /
- * `max_output_tokens` for OpenAI's API, `max_tokens` for Anthropic's; else `defaultMaxTokens`), so
+/**
+ * Generated tokens per window per identity, on routes that generate them (a rule's `usage`). Admission
+ * reserves what the request may generate (the cap fields of the route's usage dialect:
+ * `max_completion_tokens` / `max_tokens` / `max_output_tokens` for OpenAI's API, `max_tokens` for
+ * Anthropic's; else `defaultMaxTokens`; for each of its `n` choices and each request of a batch), so
  * concurrent streams cannot all be admitted against the same remainder; the reservation is settled
  * from the usage the upstream reports when the response is over (lease.ts). A form (vLLM's audio
  * routes) names no cap the gateway reads: it reserves `defaultMaxTokens`, which stays charged unless
@@ -20,28 +22,37 @@ import { includeUsage } from './include-usage.js'
 import { Lease } from './lease.js'
 import type { LimitStore } from './store.js'
 
-/** The first of `capFields` present is the cap the backend applies. */
-export function requestedTokens (json: Record<string, unknown>, capFields: readonly string[], fallback: number): number {
+const count = (value: unknown): number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : 1
+
+/**
+ * What one request may generate: the first of `capFields` present (the cap the backend applies), for
+ * each of its `n` choices, for each request of a batch (`batch`, its field).
+ */
+export function requestedTokens (json: Record<string, unknown>, capFields: readonly string[], fallback: number, batch?: string): number {
+  let cap = fallback
   for (const field of capFields) {
     const value = json[field]
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+      cap = value
+      break
+    }
   }
-  return fallback
+  const requests = batch === undefined ? undefined : json[batch]
+  return cap * count(json['n']) * (Array.isArray(requests) ? count(requests.length) : 1)
 }
 
 export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const context = request.gate as RequestContext
     const json = context.json
-    const form = context.match?.route.rule.model.from === 'form'
-    if ((json === undefined && !form) || context.upstream?.config.framework !== 'vllm') return
-    const { capFields } = usageDialectOf(context)
+    const rule = context.match?.route.rule
+    const dialect = usageDialectOf(context)
     // A route that generates nothing (count_tokens) spends no budget.
-    if (capFields.length === 0) return
+    if (dialect === undefined || (json === undefined && rule?.model.from !== 'form')) return
     const identity = context.principal?.id as string
     const limits = table.for(identity).tokens
     if (limits === undefined) return
-    const tokens = json === undefined ? limits.defaultMaxTokens : requestedTokens(json, capFields, limits.defaultMaxTokens)
+    const tokens = json === undefined ? limits.defaultMaxTokens : requestedTokens(json, dialect.capFields, limits.defaultMaxTokens, rule?.batch)
     // Never admissible, in any window: refused before the store is asked (nothing reserved, no Redis round trip).
     if (tokens > limits.max) throw new TokenRequestTooLargeError(tokens, limits.max)
     const reservation = await Lease.of(context, store).reserve(`tokens:${identity}`, tokens, limits)

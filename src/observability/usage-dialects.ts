@@ -1,7 +1,7 @@
 /**
  * The ways routes cap generation and report token usage, one table chosen by the route rule's `usage`
  * (src/profiles): OpenAI's (chat, completions, the Responses API, the pooling routes), Anthropic's
- * Messages API's, and none (count_tokens, which generates nothing). Token budgets reserve from a
+ * Messages API's; a rule without one (count_tokens) generates nothing. Token budgets reserve from a
  * dialect's cap fields and settle, like the metrics and the access log, from what it reads.
  * @module
  */
@@ -17,8 +17,6 @@ export interface UsageDialect {
    * None: the route generates nothing, and token budgets neither reserve nor settle for it.
    */
   readonly capFields: readonly string[]
-  /** Whether its answers report usage: the relay keeps their last bytes to read it. */
-  readonly reports: boolean
   /** Whether a stream's first event carries part of its usage (Anthropic's message_start: the input tokens). */
   readonly headUsage: boolean
   /** A finished response's usage, from its last bytes and, for a stream, the usage object of its first event. */
@@ -73,20 +71,25 @@ function anthropicUsage (tail: readonly Buffer[], streamed: boolean, head: Usage
   return delta === undefined ? undefined : anthropicTokens(delta, typeof delta['input_tokens'] === 'number' ? delta : head)
 }
 
+// vLLM applies max_completion_tokens over max_tokens; the Responses API names it max_output_tokens.
+const OPENAI: UsageDialect = { capFields: ['max_completion_tokens', 'max_tokens', 'max_output_tokens'], headUsage: false, read: usageFromTail }
+
 export const USAGE_DIALECTS: Readonly<Record<UsageDialectName, UsageDialect>> = {
-  // vLLM applies max_completion_tokens over max_tokens; the Responses API names it max_output_tokens.
-  openai: { capFields: ['max_completion_tokens', 'max_tokens', 'max_output_tokens'], reports: true, headUsage: false, read: usageFromTail },
+  openai: OPENAI,
+  // Only when asked (stream_options.include_usage), which include-usage.ts sees to.
+  'openai-when-asked': OPENAI,
   // max_tokens is required there, and the only cap vLLM reads (it ignores max_completion_tokens).
-  anthropic: { capFields: ['max_tokens'], reports: true, headUsage: true, read: anthropicUsage },
-  none: { capFields: [], reports: false, headUsage: false, read: () => undefined }
+  anthropic: { capFields: ['max_tokens'], headUsage: true, read: anthropicUsage }
 }
 
-export function usageDialectOf (context: RequestContext): UsageDialect {
-  return USAGE_DIALECTS[context.match?.route.rule.usage ?? 'openai']
+/** The route's dialect; undefined for a route that generates no tokens (count_tokens, metadata). */
+export function usageDialectOf (context: RequestContext): UsageDialect | undefined {
+  const usage = context.match?.route.rule.usage
+  return usage === undefined ? undefined : USAGE_DIALECTS[usage]
 }
 
 /** The usage of the response now over, read from what the relay kept of it. */
 export function responseUsage (context: RequestContext): TokenUsage | undefined {
   const tail = context.tail
-  return tail === undefined ? undefined : usageDialectOf(context).read(tail, context.streamed, context.streamHeadUsage)
+  return tail === undefined ? undefined : usageDialectOf(context)?.read(tail, context.streamed, context.streamHeadUsage)
 }

@@ -23,6 +23,8 @@ export const triton: Profile = {
   reservedModelNames: ['stats'],
   // HTTPAPIServer::Handle (src/http_server.cc) matches the raw URI and never unescapes it.
   pathDecoding: 'raw',
+  // Its refused routes are listed in the README and test/integration/routes-denied.test.ts.
+  denied: [],
   rules: [
     ...modelRoutes('infer', 'POST', '/infer', 'never'),
     ...modelRoutes('generate', 'POST', '/generate', 'never'),

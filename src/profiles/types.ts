@@ -18,9 +18,10 @@ export type ModelSource =
 /**
  * Whether the response streams: `never`; `always`; `if-requested` when the JSON body sets
  * `stream: true` (OpenAI style) or, on form routes, the `stream` field is true; `maybe` when the
- * backend's handler decides (TorchServe).
+ * backend's handler decides (TorchServe); `refused`: never, and the backend refuses a JSON `stream`
+ * (vLLM's chat batch), so the gateway refuses it first.
  */
-export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe'
+export type Streaming = 'never' | 'always' | 'if-requested' | 'maybe' | 'refused'
 
 /**
  * The error shape a framework's clients parse, for the gateway's own refusals
@@ -37,11 +38,13 @@ export type ErrorEnvelope = 'openai' | 'anthropic' | 'kserve' | 'torchserve'
 export type PathDecoding = 'raw' | 'percent-decoded'
 
 /**
- * How a route's requests cap generation and its answers report token usage
- * (src/observability/usage-dialects.ts): OpenAI's, Anthropic's Messages API's, or `none` for a route
- * that generates nothing and reports no usage (token budgets leave it alone).
+ * How a route's requests cap generation and its answers report token usage, read by token budgets,
+ * metrics and the access log (src/observability/usage-dialects.ts): `openai` (its JSON's `usage`, or a
+ * stream's usage chunk), `openai-when-asked` (the same, but a stream carries it only when the body asks,
+ * `stream_options.include_usage`, so the gateway asks: chat and completions), `anthropic` (the Messages
+ * API: `usage` of the message, or of the stream's `message_start` and `message_delta` events).
  */
-export type UsageDialectName = 'openai' | 'anthropic' | 'none'
+export type UsageDialectName = 'openai' | 'openai-when-asked' | 'anthropic'
 
 export interface RouteRule {
   /** Stable name, used in logs and metrics. */
@@ -58,9 +61,20 @@ export interface RouteRule {
    * upstream offering the route and keeps the models the caller may use.
    */
   readonly answer?: 'model-list'
+  /**
+   * A JSON body the gateway parses and checks (guards, token budgets) although the model is in the
+   * path: its `modelField` must name a model (a string), a second name the backend checks itself,
+   * never used for scope or routing.
+   */
+  readonly jsonBody?: { readonly modelField: string }
+  /**
+   * The JSON field listing the independent requests of a batch (vLLM's chat batch: `messages`, one
+   * conversation each): a token budget reserves for every one of them.
+   */
+  readonly batch?: string
   /** Its clients' error shape, when it is not the profile's. */
   readonly envelope?: ErrorEnvelope
-  /** How it caps and reports tokens, when not OpenAI's way. */
+  /** How it caps and reports generated tokens; absent: it generates none, and token budgets leave it alone. */
   readonly usage?: UsageDialectName
   /**
    * Per path parameter, the characters its backend reads differently from the gateway (TorchServe cuts
@@ -69,9 +83,23 @@ export interface RouteRule {
   readonly paramRefuses?: Readonly<Record<string, string>>
 }
 
+/**
+ * A route the backend serves that the gateway never forwards, whatever the config says, and why: data
+ * for the README's table and for the test that sends each one (the allowlist alone enforces it).
+ */
+export interface DeniedRoute {
+  readonly method: string
+  readonly path: string
+  /** Asked for as a WebSocket handshake (`Upgrade: websocket`) rather than a plain request. */
+  readonly upgrade?: 'websocket'
+  readonly reason: string
+}
+
 export interface Profile {
   readonly framework: Framework
   readonly rules: readonly RouteRule[]
+  /** Routes of the backend that stay refused although clients may expect them (src/profiles/*-denied.ts). */
+  readonly denied: readonly DeniedRoute[]
   /** The error shape of its routes' refusals. */
   readonly envelope: ErrorEnvelope
   /**

@@ -30,7 +30,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   readonly #context: RequestContext
   readonly #series: RouteSeries
   readonly #guards: Guards
-  /** vLLM responses end with their usage: the last bytes are kept to read it. */
+  /** Responses of routes reporting usage (`rule.usage`) end with it: the last bytes are kept to read it. */
   #keepUsage: boolean
   /** Whether a stream's tail is worth keeping, decided before the parsed body is let go. */
   readonly #streamKeepsUsage: boolean
@@ -56,12 +56,12 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     this.#series = series
     this.#guards = guards
     const dialect = usageDialectOf(context)
-    this.#keepUsage = context.upstream?.config.framework === 'vllm' && dialect.reports
+    this.#keepUsage = dialect !== undefined
     // The gateway asked for the usage the client did not: the client does not get it, the filter
     // that removes it reads it. Otherwise a tail is kept only if a usage chunk will come: thousands
     // of idle streams would each hold their last 2 KiB for nothing.
     this.#streamKeepsUsage = this.#keepUsage && !context.stripUsageChunk && streamReportsUsage(context)
-    this.#streamHeadUsage = this.#streamKeepsUsage && dialect.headUsage
+    this.#streamHeadUsage = this.#streamKeepsUsage && dialect?.headUsage === true
   }
 
   /** The client's connection closed before its response was complete. */

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { bodyCoding } from '../policy/framing.js'
-import { modelInBody } from '../profiles/types.js'
+import { modelInBody, type RouteRule } from '../profiles/types.js'
 import { parseJsonObject } from './json-object.js'
 import { FORM_MEDIA_TYPE, formDelimiter, readFormFields } from './multipart-form.js'
 import { BodyInvalidError, BodyTooLargeError, FormInvalidError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
@@ -83,9 +83,14 @@ export function forwardedBody (request: FastifyRequest, context: RequestContext)
 }
 
 /** The parsed body and the model it names; an Error when it is not a JSON object naming one. */
-function parseModelBody (body: Buffer, field: string): { json: Record<string, unknown>, model: string } | Error {
+function parseModelBody (body: Buffer, field: string, rule: RouteRule): { json: Record<string, unknown>, model: string } | Error {
   const json = parseJsonObject(body)
   if (json instanceof Error) return json
+  // Any value the backend might coerce to true (pydantic reads "true" and 1 as true) is refused.
+  const stream = json['stream']
+  if (rule.streaming === 'refused' && stream !== undefined && stream !== null && stream !== false) {
+    return new BodyInvalidError(`"stream" is not supported on ${rule.path}: its answers never stream`)
+  }
   const model = json[field]
   if (typeof model !== 'string' || model.length === 0) return new ModelRequiredError()
   if (model.length > MAX_MODEL_NAME) return new BodyInvalidError(`"${field}" is longer than ${MAX_MODEL_NAME} characters`)
@@ -110,6 +115,8 @@ export function createBodyParser () {
     const context = request.gate as RequestContext
     const route = (context.match as NonNullable<RequestContext['match']>).route
     const source = route.rule.model
+    // JSON bodies are parsed: those naming the model, and those the rule checks (`jsonBody`).
+    const jsonField = source.from === 'body' ? source.field : route.rule.jsonBody?.modelField
     // A model in the path chose the upstream already; one in the body is not read yet (the
     // upstream's own limit is checked once it is chosen, routing/hooks.ts).
     const limit = context.upstream?.bodyBytes ?? route.bodyBytes
@@ -118,7 +125,7 @@ export function createBodyParser () {
       done(new BodyTooLargeError(limit))
       return
     }
-    if (source.from === 'body' && !isJsonMediaType(request.headers['content-type'])) {
+    if (jsonField !== undefined && !isJsonMediaType(request.headers['content-type'])) {
       done(new MediaTypeUnsupportedError(JSON_TYPE, shown(request.headers['content-type'] ?? 'a body without Content-Type')))
       return
     }
@@ -128,15 +135,15 @@ export function createBodyParser () {
       done(delimiter)
       return
     }
-    const inBody = modelInBody(source)
-    const coding = inBody ? bodyCoding(request.headers['content-encoding']) : undefined
+    const read = jsonField !== undefined || modelInBody(source)
+    const coding = read ? bodyCoding(request.headers['content-encoding']) : undefined
     if (coding !== undefined) {
       done(new MediaTypeUnsupportedError(source.from === 'form' ? FORM_MEDIA_TYPE : JSON_TYPE, `a body with Content-Encoding ${coding}; send it uncompressed`))
       return
     }
     // The checks before the body passed (credential, route, model in the path, limits, declared length).
     sendContinue(request.raw, context.reply.raw)
-    if (!inBody && declared !== undefined) {
+    if (!read && declared !== undefined) {
       done(null, payload)
       return
     }
@@ -145,15 +152,16 @@ export function createBodyParser () {
         done(err)
         return
       }
-      if (source.from === 'body') {
-        const parsed = parseModelBody(body, source.field)
+      if (jsonField !== undefined) {
+        const parsed = parseModelBody(body, jsonField, route.rule)
         if (parsed instanceof Error) {
           done(parsed)
           return
         }
-        context.model = parsed.model
+        // A second name in the body (`jsonBody`) is the backend's to check: the path's model is scoped.
+        if (source.from === 'body') context.model = parsed.model
         context.json = parsed.json
-      } else if (source.from === 'form' && delimiter !== undefined) {
+      } else if (delimiter !== undefined && source.from === 'form') {
         const model = parseModelForm(body, delimiter, source.field)
         if (model instanceof Error) {
           done(model)

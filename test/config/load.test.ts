@@ -103,7 +103,7 @@ auth:
   apiKeys: [{ id: one, sha256: "${key}" }, { id: two, sha256: "${key}" }]
 `), [
     'upstreams[0].url: must use http:// or https://',
-    'upstreams[0].routes[1]: "metrics" is not an optional route group of vllm (one of messages, responses, rerank, score, embed-v2, pooling, audio)',
+    'upstreams[0].routes[1]: "metrics" is not an optional route group of vllm (one of messages, batch, responses, rerank, score, embed-v2, pooling, audio)',
     'upstreams[1].name: "a" is used by another upstream',
     'upstreams[1].url: must not hold credentials (use headers)',
     'upstreams[2].url: must be an origin only (scheme, host, port), without a path',

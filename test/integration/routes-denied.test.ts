@@ -78,7 +78,6 @@ const VLLM: readonly Row[] = [
   ['DELETE', '/v1/requests/req-1'],
   ['POST', '/v1/requests/cancel'],
   // opt routes the vLLM profile does not offer at all
-  ['POST', '/v1/chat/completions/batch'],
   ['GET', '/v1/responses/resp_123'],
   ['GET', '/v1/responses/resp_123?stream=true&starting_after=2'],
   ['POST', '/v1/responses/resp_123/cancel'],
@@ -95,6 +94,7 @@ const VLLM: readonly Row[] = [
   ['POST', '/v2/rerank'],
   ['POST', '/v1/score'],
   ['POST', '/v2/embed'],
+  ['POST', '/v1/chat/completions/batch'],
   // the pooling group: unprefixed, so vLLM's own key check skips them
   ['POST', '/pooling'],
   ['POST', '/classify'],

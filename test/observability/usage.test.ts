@@ -37,7 +37,3 @@ test('Anthropic usage: the message\'s usage, a stream\'s last message_delta, inp
     })
   }
 })
-
-test('the none dialect (count_tokens) reads no usage, whatever its answer holds', () => {
-  assert.equal(USAGE_DIALECTS.none.read(tail('{"usage":{"input_tokens":1,"output_tokens":1}}'), false, undefined), undefined)
-})

@@ -8,7 +8,8 @@ import { refuse, type HeaderRule, type QueryRule, type RuleSettings } from '../t
 
 const INFERENCE_ROUTES = [
   'predictions', 'predictions-version', 'explanations', 'explanations-version',
-  'kserve-v1-predict', 'kserve-v1-explain', 'kserve-v2-infer', 'kserve-v2-explain'
+  'kserve-v1-predict', 'kserve-v1-explain', 'kserve-v2-infer', 'kserve-v2-explain',
+  'hosted-openai-chat-completions', 'hosted-openai-completions', 'hosted-openai-models'
 ]
 const framework = ['torchserve'] as const
 // Enough rounds to undo any encoding a handler might apply again; a name still encoded after them is refused.

@@ -9,8 +9,12 @@ import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'
 import { refuse, type JsonRule, type Outcome, type RuleSettings } from '../types.js'
 
-const BODY_ROUTES = ['chat-completions', 'completions', 'messages', 'messages-count-tokens', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank']
+// TorchServe's vLLM handler runs vLLM's own OpenAI serving code: its routes get the same rules.
+const HOSTED_CHAT = 'hosted-openai-chat-completions'
+const HOSTED_COMPLETIONS = 'hosted-openai-completions'
+const BODY_ROUTES = ['chat-completions', 'chat-completions-batch', 'completions', 'messages', 'messages-count-tokens', 'embeddings', 'responses', 'rerank-v1', 'rerank-v2', 'score', 'embed-v2', 'pooling', 'classify', 'pooling-score', 'pooling-rerank', HOSTED_CHAT, HOSTED_COMPLETIONS]
 const framework = ['vllm'] as const
+const withHosted = ['vllm', 'torchserve'] as const
 
 /** Refuses any of `fields` present in the body, or strips them when the action is `strip`. */
 function forbidFields (fields: readonly string[]) {
@@ -60,6 +64,9 @@ function capListLength (what: string, fieldsByRoute: Readonly<Record<string, rea
 // Prompts in a list: strings or token-id lists; a flat list of numbers is one tokenized prompt.
 const PROMPT_FIELDS = {
   completions: ['prompt'],
+  [HOSTED_COMPLETIONS]: ['prompt'],
+  // a chat batch's conversations, each a prompt of the batch
+  'chat-completions-batch': ['messages'],
   embeddings: ['input'],
   'rerank-v1': ['documents'],
   'rerank-v2': ['documents'],
@@ -70,7 +77,24 @@ const PROMPT_FIELDS = {
   'pooling-score': ['text_1', 'text_2'],
   'pooling-rerank': ['documents']
 }
-const MESSAGE_FIELDS = { 'chat-completions': ['messages'], responses: ['input'], messages: ['messages'], 'messages-count-tokens': ['messages'] }
+const MESSAGE_FIELDS = { 'chat-completions': ['messages'], [HOSTED_CHAT]: ['messages'], responses: ['input'], messages: ['messages'], 'messages-count-tokens': ['messages'] }
+// Lists of conversations: the message cap applies to each.
+const CONVERSATION_FIELDS: Readonly<Record<string, readonly string[]>> = { 'chat-completions-batch': ['messages'] }
+
+/** Refuses a conversation in the route's `CONVERSATION_FIELDS` that is not a list or is longer than the option `max`. */
+function capConversations ({ json, route }: JsonBody, settings: RuleSettings): Outcome {
+  const max = settings.integer('max')
+  for (const field of CONVERSATION_FIELDS[route] ?? []) {
+    const conversations = json[field]
+    if (!Array.isArray(conversations)) continue
+    for (const [i, conversation] of conversations.entries()) {
+      if (!Array.isArray(conversation)) return refuse(`${field}[${i}] is not a conversation (a list of messages)`)
+      if (conversation.length > max) return refuse(`${field}[${i}] holds ${conversation.length} messages, more than ${max}`)
+    }
+  }
+  return undefined
+}
+const capMessages = capListLength('messages', MESSAGE_FIELDS, () => true)
 
 const policies = new WeakMap<RuleSettings, MediaPolicy>()
 function mediaPolicy (settings: RuleSettings): MediaPolicy {
@@ -161,7 +185,7 @@ function toolsProblem ({ json, route }: JsonBody, settings: RuleSettings): Outco
 export const vllmRules: readonly JsonRule[] = [
   {
     id: 'vllm-prompt-embeds',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: BODY_ROUTES,
     advisory: 'CVE-2025-62164',
     summary: 'refuses `prompt_embeds` (tensors vLLM loads with torch.load)',
@@ -172,7 +196,7 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-chat-template',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: BODY_ROUTES,
     advisory: 'CVE-2025-62426',
     summary: 'refuses (or, with `action: strip`, removes) client-supplied `chat_template` and `chat_template_kwargs`',
@@ -194,10 +218,10 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-n',
-    frameworks: framework,
-    routes: ['chat-completions', 'completions'],
+    frameworks: withHosted,
+    routes: ['chat-completions', 'chat-completions-batch', 'completions', HOSTED_CHAT, HOSTED_COMPLETIONS],
     advisory: 'CVE-2026-34756',
-    summary: 'caps `n` and `best_of` at `max` (or refuses larger values with `action: refuse`)',
+    summary: 'caps `n` and `best_of` at `max` (or refuses larger values with `action: refuse`); a chat batch\'s `n` applies to each conversation',
     on: 'json',
     actions: ['cap', 'refuse'],
     options: { max: { kind: 'integer', default: 8, min: 1, max: 1024 } },
@@ -205,8 +229,8 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-max-tokens',
-    frameworks: framework,
-    routes: ['chat-completions', 'completions', 'responses', 'messages'],
+    frameworks: withHosted,
+    routes: ['chat-completions', 'chat-completions-batch', 'completions', 'responses', 'messages', HOSTED_CHAT, HOSTED_COMPLETIONS],
     advisory: 'CVE-2026-34756 (generation bound)',
     summary: 'caps `max_tokens`, `max_completion_tokens` and `max_output_tokens` at `max` (or refuses)',
     on: 'json',
@@ -216,10 +240,10 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-prompt-count',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: Object.keys(PROMPT_FIELDS),
     advisory: 'CVE-2026-34756',
-    summary: 'refuses prompt lists (`prompt`, `input`, `documents`, `text_1`, `text_2`) longer than `max`',
+    summary: 'refuses prompt lists (`prompt`, `input`, `documents`, `text_1`, `text_2`, a chat batch\'s conversations) longer than `max`',
     on: 'json',
     actions: ['refuse'],
     options: { max: { kind: 'integer', default: 64, min: 1, max: 100_000 } },
@@ -227,18 +251,18 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-message-count',
-    frameworks: framework,
-    routes: Object.keys(MESSAGE_FIELDS),
+    frameworks: withHosted,
+    routes: [...Object.keys(MESSAGE_FIELDS), ...Object.keys(CONVERSATION_FIELDS)],
     advisory: 'CVE-2026-34756 (request size)',
-    summary: 'refuses `messages` (chat, Anthropic Messages and count_tokens; Responses: `input`) lists longer than `max`',
+    summary: 'refuses `messages` (chat, Anthropic Messages and count_tokens; Responses: `input`) lists longer than `max`; in a chat batch, each conversation',
     on: 'json',
     actions: ['refuse'],
     options: { max: { kind: 'integer', default: 1024, min: 1, max: 100_000 } },
-    check: capListLength('messages', MESSAGE_FIELDS, () => true)
+    check: (body, settings) => capMessages(body, settings) ?? capConversations(body, settings)
   },
   {
     id: 'vllm-media',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: BODY_ROUTES,
     advisory: 'CVE-2026-24779, CVE-2026-22778',
     summary: '`image_url`, `video_url`, `audio_url`, `input_audio`: `data:` within `dataBytes`, or http(s) from `allowedHosts` resolving to public addresses only (lookup within `lookupTimeoutMs`); no backslash, userinfo or encoded host; at most `maxParts`',
@@ -254,7 +278,7 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-video-data-url',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: BODY_ROUTES,
     advisory: 'CVE-2026-5497',
     summary: 'refuses `video/*` data: URLs in media parts (switch it off to allow them)',
@@ -267,8 +291,8 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-tools',
-    frameworks: framework,
-    routes: ['chat-completions', 'responses', 'messages', 'messages-count-tokens'],
+    frameworks: withHosted,
+    routes: ['chat-completions', 'chat-completions-batch', 'responses', 'messages', 'messages-count-tokens', HOSTED_CHAT],
     advisory: 'CVE-2025-48944',
     summary: '`tools`: at most `maxTools` `{type:"function", function:{name, parameters}}` (Anthropic Messages: `{name, input_schema}`); schemas (also `response_format.json_schema`, Anthropic\'s `output_config.format.schema`) at most `maxSchemaDepth` deep, JSON Schema `type`s, `pattern`s that compile and are at most `maxPatternLength` long',
     on: 'json',
@@ -282,7 +306,7 @@ export const vllmRules: readonly JsonRule[] = [
   },
   {
     id: 'vllm-json-limits',
-    frameworks: framework,
+    frameworks: withHosted,
     routes: BODY_ROUTES,
     advisory: 'CVE-2026-9540 (body caps)',
     summary: 'refuses bodies nested deeper than `maxDepth` or with a string (outside media parts) longer than `maxStringLength`',
