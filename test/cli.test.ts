@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -7,25 +6,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { promisify } from 'node:util'
-
-const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
-const execFileAsync = promisify(execFile)
-
-// A bound: a command that should exit but hangs is killed, and its code is then not 0, 1 or 2.
-async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, uid?: number | undefined } = {}) {
-  const child = execFileAsync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...options.env }, timeout: 60_000, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
-  })
-  if (options.input !== undefined) child.child.stdin?.end(options.input)
-  try {
-    const { stdout, stderr } = await child
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+import { cli } from './helpers/cli.js'
 
 async function configFile (text: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'infergate-cli-')), 'config.yaml')
