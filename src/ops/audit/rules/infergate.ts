@@ -2,7 +2,7 @@
  * infergate config rules (IG): the gateway's own config file.
  * @module
  */
-import { isLoopback } from '../addresses.js'
+import { isLoopback } from '../../../guards/address-policy.js'
 import type { Rule } from '../types.js'
 import { at, items, text } from '../yaml-tree.js'
 
