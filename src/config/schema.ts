@@ -145,7 +145,7 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   logging: Type.Object({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info' }),
-    // Debugging only: request bodies (JSON routes) in the access log, credentials scrubbed, capped.
+    // Debugging only: request bodies (JSON routes) in the access log, credentials redacted, capped.
     bodies: Type.Boolean({ default: false }),
     bodyBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096 })
   }, { additionalProperties: false, default: {} }),

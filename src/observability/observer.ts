@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js'
 import type { RequestContext } from '../server/request-context.js'
 import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
-import { scrubBody } from './scrub.js'
+import { redactBody } from './redact.js'
 import { traceIdOf } from './trace.js'
 import { usageFromTail } from './usage.js'
 
@@ -92,7 +92,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
         promptTokens: usage?.promptTokens,
         completionTokens: usage?.completionTokens,
         upstreamFailure: context.upstreamFailure,
-        requestBody: logging.bodies && Buffer.isBuffer(request.body) ? scrubBody(request.body, logging.bodyBytes) : undefined
+        requestBody: logging.bodies && Buffer.isBuffer(request.body) ? redactBody(request.body, logging.bodyBytes) : undefined
       }
       log.info(entry, 'request')
     }
