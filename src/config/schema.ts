@@ -75,7 +75,7 @@ export const ApiKeySchema = Type.Object({
 }, { additionalProperties: false })
 
 // "none" is not among them, and never will be.
-export const JWT_ALGORITHMS = [
+const JWT_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
   'HS256', 'HS384', 'HS512'
 ] as const

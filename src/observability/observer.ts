@@ -16,7 +16,7 @@ import { traceIdOf } from './trace.js'
 import { usageFromTail } from './usage.js'
 
 // Not an HTTP status: the client closed the connection before a response started (nginx's 499).
-export const CLIENT_CLOSED = 499
+const CLIENT_CLOSED = 499
 const MAX_LOGGED_PATH = 256
 const LOGS_INFO: ReadonlySet<string> = new Set(['info', 'debug', 'trace'])
 // Audit lines are warnings: an operator who quiets the access log to `warn` keeps them.
