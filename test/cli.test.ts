@@ -64,22 +64,24 @@ auth:
   assert.equal((await cli(['check-config'], { env: { BACKEND_SECRET: 'x', INFERGATE_CONFIG: file } })).code, 0)
 })
 
-test('invalid configs: exit 1 with every problem on its own line, no stack trace', async () => {
+test('invalid configs: exit 1 with every problem on its own line, no stack trace', async (t) => {
   const file = await configFile(`
 listen: { port: 70000 }
 upstreams:
   - { name: llm, framework: vlm, url: "http://127.0.0.1:8000", colour: blue }
 `)
   for (const command of ['check-config', 'serve']) {
-    const result = await cli([command, '--config', file])
-    assert.equal(result.code, 1)
-    assert.equal(result.stderr, [
-      'infergate: invalid configuration:',
-      'listen.port: must be <= 65535',
-      'upstreams[0].colour: unknown key',
-      'upstreams[0].framework: must be one of vllm, triton, torchserve',
-      ''
-    ].join('\n'))
+    await t.test(command, async () => {
+      const result = await cli([command, '--config', file])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, [
+        'infergate: invalid configuration:',
+        'listen.port: must be <= 65535',
+        'upstreams[0].colour: unknown key',
+        'upstreams[0].framework: must be one of vllm, triton, torchserve',
+        ''
+      ].join('\n'))
+    })
   }
   const missing = await cli(['serve', '--config', '/nonexistent/infergate.yaml'])
   assert.equal(missing.code, 1)

@@ -109,19 +109,21 @@ test('the command: exit codes, formats, the key from the environment, bad input'
   const closed = createServer()
   const unreachable = await listen(t, closed)
   closed.close()
-  const bad: ReadonlyArray<readonly [string[], RegExp]> = [
-    [[], /needs the URL/],
-    [['ftp://127.0.0.1'], /not an http:\/\/ or https:\/\/ URL/],
-    [['not a url'], /not an http:\/\/ or https:\/\/ URL/],
-    [[`${stack.url}/v1`], /origin only/],
-    [[stack.url, '--framework', 'ollama'], /--framework must be one of vllm, triton, torchserve, all, not "ollama"/],
-    [[stack.url, '--format', 'xml'], /--format must be one of text, json/],
-    [[stack.url, stack.url], /one URL/],
-    [[unreachable], /did not answer any of \d+ requests \(ECONNREFUSED\)/]
+  const bad: ReadonlyArray<readonly [string, string[], RegExp]> = [
+    ['no URL', [], /needs the URL/],
+    ['an ftp: URL', ['ftp://127.0.0.1'], /not an http:\/\/ or https:\/\/ URL/],
+    ['not a URL', ['not a url'], /not an http:\/\/ or https:\/\/ URL/],
+    ['a URL with a path', [`${stack.url}/v1`], /origin only/],
+    ['an unknown framework', [stack.url, '--framework', 'ollama'], /--framework must be one of vllm, triton, torchserve, all, not "ollama"/],
+    ['an unknown format', [stack.url, '--format', 'xml'], /--format must be one of text, json/],
+    ['two URLs', [stack.url, stack.url], /one URL/],
+    ['nothing listening', [unreachable], /did not answer any of \d+ requests \(ECONNREFUSED\)/]
   ]
-  for (const [args, message] of bad) {
-    const result = await cli(['probe', ...args])
-    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
-    assert.match(result.stderr, message)
+  for (const [name, args, message] of bad) {
+    await t.test(name, async () => {
+      const result = await cli(['probe', ...args])
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, message)
+    })
   }
 })
