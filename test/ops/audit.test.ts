@@ -68,12 +68,14 @@ test('every rule fires on the insecure fixtures and none on the hardened set', a
   assert.deepEqual(brief(secure), [])
 })
 
-test('the rule table is complete data: unique ids, a severity, a reference, a fix and a matcher each', () => {
+test('the rule table is complete data: unique ids, a severity, a reference, a fix and a matcher each', async (t) => {
   assert.equal(new Set(RULES.map(rule => rule.id)).size, RULES.length)
   for (const rule of RULES) {
-    assert.match(rule.id, /^[A-Z0-9]+\d{3}$/)
-    assert.ok(rule.title !== '' && rule.reference !== '' && rule.fix !== '', rule.id)
-    assert.ok(Object.keys(rule.match).length > 0, rule.id)
+    await t.test(rule.id, () => {
+      assert.match(rule.id, /^[A-Z0-9]+\d{3}$/)
+      assert.ok(rule.title !== '' && rule.reference !== '' && rule.fix !== '')
+      assert.ok(Object.keys(rule.match).length > 0)
+    })
   }
 })
 
