@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
@@ -7,25 +6,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test, type TestContext } from 'node:test'
-import { promisify } from 'node:util'
-
-const BIN = new URL('../bin/infergate.js', import.meta.url).pathname
-const execFileAsync = promisify(execFile)
-
-// A bound: a command that should exit but hangs is killed, and its code is then not 0, 1 or 2.
-async function cli (args: string[], options: { env?: NodeJS.ProcessEnv, input?: string, uid?: number | undefined } = {}) {
-  const child = execFileAsync(process.execPath, [BIN, ...args], {
-    env: { ...process.env, ...options.env }, timeout: 60_000, ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid })
-  })
-  if (options.input !== undefined) child.child.stdin?.end(options.input)
-  try {
-    const { stdout, stderr } = await child
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+import { cli } from './helpers/cli.js'
 
 async function configFile (text: string): Promise<string> {
   const file = join(await mkdtemp(join(tmpdir(), 'infergate-cli-')), 'config.yaml')
@@ -83,22 +64,24 @@ auth:
   assert.equal((await cli(['check-config'], { env: { BACKEND_SECRET: 'x', INFERGATE_CONFIG: file } })).code, 0)
 })
 
-test('invalid configs: exit 1 with every problem on its own line, no stack trace', async () => {
+test('invalid configs: exit 1 with every problem on its own line, no stack trace', async (t) => {
   const file = await configFile(`
 listen: { port: 70000 }
 upstreams:
   - { name: llm, framework: vlm, url: "http://127.0.0.1:8000", colour: blue }
 `)
   for (const command of ['check-config', 'serve']) {
-    const result = await cli([command, '--config', file])
-    assert.equal(result.code, 1)
-    assert.equal(result.stderr, [
-      'infergate: invalid configuration:',
-      'listen.port: must be <= 65535',
-      'upstreams[0].colour: unknown key',
-      'upstreams[0].framework: must be one of vllm, triton, torchserve',
-      ''
-    ].join('\n'))
+    await t.test(command, async () => {
+      const result = await cli([command, '--config', file])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, [
+        'infergate: invalid configuration:',
+        'listen.port: must be <= 65535',
+        'upstreams[0].colour: unknown key',
+        'upstreams[0].framework: must be one of vllm, triton, torchserve',
+        ''
+      ].join('\n'))
+    })
   }
   const missing = await cli(['serve', '--config', '/nonexistent/infergate.yaml'])
   assert.equal(missing.code, 1)

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { request } from 'undici'
-import { freePort } from './helpers/listen.js'
+import { freePort } from '../src/emulators/free-port.js'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const BIN = new URL('../bin/infergate.js', import.meta.url).pathname

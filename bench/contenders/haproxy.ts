@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { which, type Contender } from '../lib/contender.js'
-import { freePort } from '../lib/processes.js'
+import { freePort } from '../../src/emulators/free-port.js'
 import { routes } from './native.js'
 
 export const contender: Contender = {

@@ -13,7 +13,7 @@ import { distModule } from '../lib/build.js'
 import { firstMissing, type Contender } from '../lib/contender.js'
 import type { NodeService } from '../lib/processes.js'
 
-export const BENCH_API_KEY = 'ig_bench-0123456789abcdefghijklmnopqrstuvwxyz'
+const BENCH_API_KEY = 'ig_bench-0123456789abcdefghijklmnopqrstuvwxyz'
 export type ConfigObject = Record<string, unknown>
 
 export interface InfergateEntry {
@@ -29,7 +29,7 @@ export interface InfergateEntry {
   readonly scenarios?: readonly string[]
 }
 
-export function baseConfig (backends: Backends): ConfigObject {
+function baseConfig (backends: Backends): ConfigObject {
   return {
     listen: { host: '127.0.0.1', port: 0 },
     metrics: { host: '127.0.0.1', port: 0 },

@@ -5,7 +5,7 @@
  */
 import type { Backends } from '../lib/backends.js'
 
-export const PATH_PREFIXES: Readonly<Record<string, string>> = { vllm: '/v1/', triton: '/v2/', torchserve: '/predictions/' }
+const PATH_PREFIXES: Readonly<Record<string, string>> = { vllm: '/v1/', triton: '/v2/', torchserve: '/predictions/' }
 
 export interface Route {
   readonly name: string

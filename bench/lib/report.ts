@@ -84,7 +84,7 @@ function cell (figure: FigureSummary | undefined): string {
 // The backend's CPU is in the JSON for checking it was not the bottleneck; the tables are about the proxy.
 const inTable = (key: string): boolean => !key.startsWith('backend ')
 
-export function markdown (report: Report): string {
+function markdown (report: Report): string {
   const m = report.machine
   const lines = [
     `# infergate benchmark: ${report.mode}, ${report.date}, ${m.hostname}`,

@@ -24,7 +24,7 @@ export function chatBody (model: string, generation: Generation): string {
   })
 }
 
-export function emulateHeaders (generation: Generation): Record<string, string> {
+function emulateHeaders (generation: Generation): Record<string, string> {
   return {
     'x-emulate-tokens': String(generation.tokens),
     'x-emulate-ttft-ms': String(generation.ttftMs ?? 0),

@@ -19,7 +19,7 @@ const KeyList = Type.Array(ApiKeySchema)
 const checkKeys = Compile(KeyList)
 
 /** The keys a file holds (a list, or `{ apiKeys: [...] }`), or the problems, one per line. */
-export async function readApiKeyFile (file: string): Promise<{ keys: ApiKeyConfig[], digest: string }> {
+async function readApiKeyFile (file: string): Promise<{ keys: ApiKeyConfig[], digest: string }> {
   const text = await readFile(file, 'utf8')
   let parsed: unknown
   try {

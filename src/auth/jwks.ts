@@ -83,7 +83,7 @@ export class RemoteJwks {
 }
 
 /** No keys could ever be fetched: the gateway cannot verify, the token may be fine. */
-export class JwksUnavailableError extends Error {
+class JwksUnavailableError extends Error {
   readonly code = 'ERR_JWKS_UNAVAILABLE'
   constructor () {
     super('no JWKS could be fetched yet')

@@ -68,7 +68,7 @@ export const ApiKeySchema = Type.Object({
 }, { additionalProperties: false, description: 'API keys; with no keys and no JWT issuer, every request is refused.' })
 
 // "none" is not among them, and never will be.
-export const JWT_ALGORITHMS = [
+const JWT_ALGORITHMS = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
   'HS256', 'HS384', 'HS512'
 ] as const
@@ -106,7 +106,7 @@ export const ConfigSchema = Type.Object({
   metrics: Type.Object({
     host: Host('127.0.0.1', 'The metrics listener\'s address (`GET /metrics`); the gateway port never serves metrics.'),
     port: Port(9464, 'The metrics listener\'s port; must differ from `listen`.'),
-    bearerToken: Type.Optional(Type.String({ minLength: 16, errorMessage: 'must be at least 16 characters', description: 'Scrapers must send `Authorization: Bearer <it>`; set it (from an environment variable) whenever `metrics.host` is not loopback (the gateway warns otherwise).' })),
+    bearerToken: Type.Optional(Type.String({ minLength: 16, errorMessage: 'must be at least 16 characters', description: 'Scrapers must send `Authorization: Bearer <it>`; set it (from an environment variable) whenever `metrics.host` is not loopback (127.0.0.0/8, `::1` in any spelling, `localhost`; the gateway warns otherwise).' })),
     // Identities are unbounded: off by default, capped when on.
     identityLabel: Type.Object({
       enabled: Type.Boolean({ default: false, description: 'Adds `infergate_identity_requests_total{identity}`.' }),
@@ -128,7 +128,7 @@ export const ConfigSchema = Type.Object({
   }, { additionalProperties: false, default: {} }),
   logging: Type.Object({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(l => Type.Literal(l)), { default: 'info', description: '`warn` keeps the audit events and drops the access lines.' }),
-    bodies: Type.Boolean({ default: false, description: 'Debugging only: JSON request bodies (prompts!) in the access log, credential fields scrubbed, capped at `bodyBytes`; the gateway warns at start.' }),
+    bodies: Type.Boolean({ default: false, description: 'Debugging only: JSON request bodies (prompts!) in the access log, credential fields redacted, capped at `bodyBytes`; the gateway warns at start.' }),
     bodyBytes: Type.Integer({ minimum: 0, maximum: 1_048_576, default: 4096, description: 'Cap on a logged body.' })
   }, { additionalProperties: false, default: {} }),
   upstreams: Type.Array(Upstream, { minItems: 1, errorMessage: 'must list at least one upstream', description: 'The model servers, at least one. A request goes to the first one (in this order) that offers its route and serves its model.' }),

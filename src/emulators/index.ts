@@ -4,7 +4,6 @@ import type { Emulator, EmulatorOptions, Framework } from './types.js'
 import { startVllmEmulator } from './vllm.js'
 
 export type { Emulator, EmulatorOptions, Failure, Framework, RecordedRequest } from './types.js'
-export { startTorchServeEmulator, startTritonEmulator, startVllmEmulator }
 
 const STARTERS: Record<Framework, (options: EmulatorOptions) => Promise<Emulator>> = {
   vllm: startVllmEmulator,

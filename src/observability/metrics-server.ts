@@ -50,8 +50,3 @@ export async function startMetricsServer (config: Config['metrics'], registry: R
     }
   }
 }
-
-/** Whether a host binds only the loopback interface. */
-export function isLoopback (host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host)
-}

@@ -11,12 +11,12 @@ import type { Config } from '../config/schema.js'
 import type { RequestContext } from '../server/request-context.js'
 import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
-import { scrubBody } from './scrub.js'
+import { redactBody } from './redact.js'
 import { traceIdOf } from './trace.js'
 import { responseUsage } from './usage-dialects.js'
 
 // Not an HTTP status: the client closed the connection before a response started (nginx's 499).
-export const CLIENT_CLOSED = 499
+const CLIENT_CLOSED = 499
 const MAX_LOGGED_PATH = 256
 const LOGS_INFO: ReadonlySet<string> = new Set(['info', 'debug', 'trace'])
 // Audit lines are warnings: an operator who quiets the access log to `warn` keeps them.
@@ -92,7 +92,7 @@ export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger,
         promptTokens: usage?.promptTokens,
         completionTokens: usage?.completionTokens,
         upstreamFailure: context.upstreamFailure,
-        requestBody: logging.bodies && Buffer.isBuffer(request.body) ? scrubBody(request.body, logging.bodyBytes) : undefined
+        requestBody: logging.bodies && Buffer.isBuffer(request.body) ? redactBody(request.body, logging.bodyBytes) : undefined
       }
       log.info(entry, 'request')
     }

@@ -12,7 +12,7 @@ interface Family {
 }
 
 /** Lower-case. Names with `_` are dropped besides (see `underscored`). */
-export const CLIENT_PROXY_HEADERS: readonly Family[] = [
+const CLIENT_PROXY_HEADERS: readonly Family[] = [
   // proxy headers: only the gateway sets them
   {
     names: ['forwarded'],

@@ -6,7 +6,8 @@
 import { buildGateway, type Gateway } from '../app.js'
 import { durationMs } from '../config/duration.js'
 import type { Config } from '../config/schema.js'
-import { isLoopback, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
+import { isLoopback } from '../guards/address-policy.js'
+import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { listenFailure } from './listen-failure.js'
 
 export interface RunningGateway extends Gateway {

@@ -110,9 +110,11 @@ test('management, metrics and alternative inference routes answer 200 and are re
     ['POST', '/v1/models/demo-model:predict']
   ]
   for (const [method, url] of routes) {
-    const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
-    assert.equal(res.statusCode, 200, url)
-    await res.body.dump()
+    await t.test(`${method} ${url}`, async () => {
+      const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
+      assert.equal(res.statusCode, 200)
+      await res.body.dump()
+    })
   }
   assert.deepEqual(emulator.received.map(r => [r.method, r.url]), routes)
 })

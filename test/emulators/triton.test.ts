@@ -180,9 +180,11 @@ test('management routes answer 200 JSON and are recorded', async t => {
     ['GET', '/v2/models/demo-tensor/infer'], ['GET', '/metrics'], ['GET', '/whatever']
   ]
   for (const [method, url] of routes) {
-    const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
-    assert.equal(res.statusCode, 200, url)
-    await res.body.dump()
+    await t.test(`${method} ${url}`, async () => {
+      const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
+      assert.equal(res.statusCode, 200)
+      await res.body.dump()
+    })
   }
   assert.deepEqual(emulator.received.map(r => [r.method, r.url]), routes)
 })

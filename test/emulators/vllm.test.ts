@@ -236,9 +236,11 @@ test('management, debug and metrics routes answer 200 and are recorded verbatim'
     ['GET', '/version'], ['POST', '/generative_scoring'], ['GET', '/anything/at/all']
   ]
   for (const [method, url] of routes) {
-    const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
-    assert.equal(res.statusCode, 200, url)
-    assert.deepEqual(await res.body.json(), { emulated: url.split('?')[0] })
+    await t.test(`${method} ${url}`, async () => {
+      const res = await request(`${emulator.url}${url}`, { method, body: method === 'POST' ? '{}' : null })
+      assert.equal(res.statusCode, 200)
+      assert.deepEqual(await res.body.json(), { emulated: url.split('?')[0] })
+    })
   }
   const metrics = await request(`${emulator.url}/metrics`)
   assert.match(String(metrics.headers['content-type']), /^text\/plain/)

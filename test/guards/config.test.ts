@@ -28,15 +28,17 @@ test('guard settings: unknown rules, rules of another framework, unknown options
   assert.equal(problems('torchserve', { 'error-scrub': { enabled: false }, 'torchserve-handler-headers': { names: ['url_path', 'x-model-dir'] } }), '')
 })
 
-test('every rule names an advisory and routes its frameworks have', () => {
+test('every rule names an advisory and routes its frameworks have', async (t) => {
   const ids = new Set<string>()
   for (const rule of RULES) {
-    assert.equal(ids.has(rule.id), false, rule.id)
-    ids.add(rule.id)
-    assert.ok(rule.advisory.length > 0)
-    if (rule.routes === 'all') continue
-    for (const route of rule.routes) {
-      assert.ok(rule.frameworks.some(framework => profiles[framework].rules.some(r => r.id === route)), `${rule.id}: ${route}`)
-    }
+    await t.test(rule.id, () => {
+      assert.equal(ids.has(rule.id), false, 'the id is unique')
+      ids.add(rule.id)
+      assert.ok(rule.advisory.length > 0)
+      if (rule.routes === 'all') return
+      for (const route of rule.routes) {
+        assert.ok(rule.frameworks.some(framework => profiles[framework].rules.some(r => r.id === route)), route)
+      }
+    })
   }
 })

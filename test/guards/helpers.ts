@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import type { Emulator } from '../../src/emulators/index.js'
+import { RULES_BY_ID } from '../../src/guards/rules/index.js'
 import { auth, type Stack } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 
@@ -36,4 +37,15 @@ export function lastJson (emulator: Emulator): Record<string, unknown> {
 
 export async function metricsText (stack: Stack): Promise<string> {
   return stack.gateway.metrics.registry.metrics()
+}
+
+/**
+ * A test name that carries the advisory ids of the guard rule it exercises, taken from the rule
+ * itself (`vllm-n (CVE-2026-34756): "n" as a string`), so `--test-name-pattern CVE-…` finds it.
+ */
+export function advisoryName (rule: string, what: string): string {
+  const advisory = RULES_BY_ID.get(rule)?.advisory
+  assert.ok(advisory !== undefined, `no guard rule ${rule}`)
+  const ids = [...new Set(advisory.match(/CVE-\d{4}-\d{4,}/g) ?? [])]
+  return `${rule}${ids.length === 0 ? '' : ` (${ids.join(', ')})`}: ${what}`
 }

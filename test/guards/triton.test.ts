@@ -6,7 +6,7 @@ import { createGuards } from '../../src/guards/index.js'
 import { GatewayMetrics } from '../../src/observability/metrics.js'
 import { auth, startStack, type Stack } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
-import { assertRefused } from './helpers.js'
+import { advisoryName, assertRefused } from './helpers.js'
 
 const INFER = '/v2/models/demo-tensor/infer'
 
@@ -36,18 +36,22 @@ async function sendJson (stack: Stack, body: unknown) {
   return { status: response.statusCode, body: await response.body.text() }
 }
 
-test('a shared-memory parameter in a binary header is refused, read from the header alone; a clean 16 MiB body streams through byte for byte', async (t) => {
+test('triton-shared-memory (CVE-2025-23319, CVE-2025-23320, CVE-2025-23334): a shared-memory parameter in a binary header is refused, read from the header alone; a clean 16 MiB body streams through byte for byte', async (t) => {
   const stack = await startStack(t, { config: { limits: { bodyBytes: 32 * 1024 * 1024 } } })
   const tensor = Buffer.alloc(16 * 1024 * 1024)
   for (let i = 0; i < tensor.length; i += 4096) tensor.writeUInt32LE(i, i)
   for (const key of ['shared_memory_region', 'shared_memory_offset', 'shared_memory_byte_size']) {
-    const refused = await sendBinary(stack, fp32Header(tensor.length, { [key]: key === 'shared_memory_region' ? 'triton_python_backend_shm_region_1' : 0 }), tensor)
-    assertRefused({ status: refused.status, body: refused.body.toString() }, 'triton-shared-memory', stack.triton, new RegExp(key))
-    assert.equal(refused.headers['connection'], 'close')
+    await t.test(advisoryName('triton-shared-memory', `${key} on an input of a 16 MiB body`), async () => {
+      const refused = await sendBinary(stack, fp32Header(tensor.length, { [key]: key === 'shared_memory_region' ? 'triton_python_backend_shm_region_1' : 0 }), tensor)
+      assertRefused({ status: refused.status, body: refused.body.toString() }, 'triton-shared-memory', stack.triton, new RegExp(key))
+      assert.equal(refused.headers['connection'], 'close')
+    })
   }
-  const outputShm = { ...fp32Header(8), outputs: [{ name: 'OUTPUT0', parameters: { shared_memory_region: 'r', binary_data: true } }] }
-  const chunked = await sendBinary(stack, outputShm, Buffer.alloc(8), {}, true)
-  assertRefused({ status: chunked.status, body: chunked.body.toString() }, 'triton-shared-memory', stack.triton, /outputs\[0\]/)
+  await t.test(advisoryName('triton-shared-memory', 'shared_memory_region on an output, chunked body'), async () => {
+    const outputShm = { ...fp32Header(8), outputs: [{ name: 'OUTPUT0', parameters: { shared_memory_region: 'r', binary_data: true } }] }
+    const chunked = await sendBinary(stack, outputShm, Buffer.alloc(8), {}, true)
+    assertRefused({ status: chunked.status, body: chunked.body.toString() }, 'triton-shared-memory', stack.triton, /outputs\[0\]/)
+  })
 
   const clean = await sendBinary(stack, fp32Header(tensor.length), tensor)
   assert.equal(clean.status, 200)
@@ -60,16 +64,18 @@ test('a shared-memory parameter in a binary header is refused, read from the hea
   assert.ok(clean.body.subarray(headerLength).equals(tensor), 'the tensor came back byte for byte')
 })
 
-test('JSON infer bodies: shared memory, tensor counts, depth, duplicate keys and unreadable bodies are refused', async (t) => {
+test('JSON infer bodies: shared memory, tensor counts, depth (each row named with its advisory), duplicate keys and unreadable bodies are refused', async (t) => {
   const stack = await startStack(t)
   const input = (parameters: Record<string, unknown> = {}) => ({ name: 'INPUT0', datatype: 'FP32', shape: [1, 2], data: [1, 2], parameters })
-  const cases: Array<[unknown, string, RegExp]> = [
-    [{ inputs: [input({ shared_memory_region: 'r', shared_memory_byte_size: 8 })] }, 'triton-shared-memory', /inputs\[0\]\.parameters\.shared_memory_region/],
-    [{ inputs: [input()], outputs: Array.from({ length: 65 }, (_, i) => ({ name: `OUTPUT${i}` })) }, 'triton-tensor-count', /65 outputs, more than 64/],
-    [{ inputs: Array.from({ length: 65 }, () => input()) }, 'triton-tensor-count', /65 inputs/],
-    [{ inputs: [input()], parameters: JSON.parse('{"a":'.repeat(20) + '1' + '}'.repeat(20)) as unknown }, 'triton-json-limits', /deeper than 16/]
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ['shared_memory_region on an input', { inputs: [input({ shared_memory_region: 'r', shared_memory_byte_size: 8 })] }, 'triton-shared-memory', /inputs\[0\]\.parameters\.shared_memory_region/],
+    ['65 outputs', { inputs: [input()], outputs: Array.from({ length: 65 }, (_, i) => ({ name: `OUTPUT${i}` })) }, 'triton-tensor-count', /65 outputs, more than 64/],
+    ['65 inputs', { inputs: Array.from({ length: 65 }, () => input()) }, 'triton-tensor-count', /65 inputs/],
+    ['parameters 20 levels deep', { inputs: [input()], parameters: JSON.parse('{"a":'.repeat(20) + '1' + '}'.repeat(20)) as unknown }, 'triton-json-limits', /deeper than 16/]
   ]
-  for (const [body, rule, because] of cases) assertRefused(await sendJson(stack, body), rule, stack.triton, because)
+  for (const [name, body, rule, because] of cases) {
+    await t.test(advisoryName(rule, name), async () => { assertRefused(await sendJson(stack, body), rule, stack.triton, because) })
+  }
 
   // JSON.parse keeps the second "parameters", Triton the first: refused as ambiguous.
   const twice = '{"inputs":[{"name":"INPUT0","datatype":"FP32","shape":[1,2],"data":[1,2],"parameters":{"shared_memory_region":"r"},"p\\u0061rameters":{}}]}'
@@ -92,7 +98,7 @@ test('JSON infer bodies: shared memory, tensor counts, depth, duplicate keys and
   assert.equal(JSON.parse(stack.triton.received[0]?.body.toString() ?? '{}').inputs[0].name, 'INPUT0')
 })
 
-test('Triton redirect and restricted-protocol headers are stripped; rules switched off let bodies stream unread', async (t) => {
+test('triton-headers (CVE-2025-23319): redirect and restricted-protocol headers are stripped; rules switched off let bodies stream unread', async (t) => {
   const stack = await startStack(t, { upstreams: { triton: { guards: { 'triton-shared-memory': { enabled: false }, 'triton-tensor-count': { maxOutputs: 2 } } } } })
   const header = fp32Header(8, { shared_memory_region: 'r' })
   const answer = await sendBinary(stack, header, Buffer.alloc(8), {
@@ -115,7 +121,7 @@ test('Triton redirect and restricted-protocol headers are stripped; rules switch
 
 // WSGI-style servers read `_` as `-`: the rule compares the name a backend would read. (The forwarder
 // drops every `_` name before the guards are asked; the guard must not depend on it.)
-test('the Triton header rule matches names with "_" for "-" and any case', async (t) => {
+test('triton-headers (CVE-2025-23319): the rule matches names with "_" for "-" and any case', async (t) => {
   const stack = await startStack(t)
   const metrics = new GatewayMetrics(stack.config, 'test')
   const dropped = createGuards(stack.config, metrics).headerFilter('triton', 'infer')

@@ -2,31 +2,33 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
 import { auth, startStack } from '../helpers/stack.js'
-import { assertRefused, lastJson, metricsText, postJson } from './helpers.js'
+import { advisoryName, assertRefused, lastJson, metricsText, postJson } from './helpers.js'
 
 const chat = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', messages: [{ role: 'user', content: 'hi' }], ...extra })
 const completion = (extra: Record<string, unknown> = {}) => ({ model: 'demo-llm', prompt: 'hi', ...extra })
 
-test('vLLM rules refuse by default; nothing refused reaches vLLM, refusals are counted by rule', async (t) => {
+test('vLLM rules refuse by default, each row named with its advisory; nothing refused reaches vLLM, refusals are counted by rule', async (t) => {
   const stack = await startStack(t)
-  const cases: Array<[string, unknown, string, RegExp]> = [
-    ['/v1/completions', completion({ prompt_embeds: 'AAAA' }), 'vllm-prompt-embeds', /prompt_embeds/],
-    ['/v1/chat/completions', chat({ chat_template: '{{ x }}' }), 'vllm-chat-template', /chat_template/],
-    ['/v1/chat/completions', chat({ chat_template_kwargs: { tokenize: true } }), 'vllm-chat-template', /chat_template_kwargs/],
-    ['/v1/completions', completion({ n: '100' }), 'vllm-n', /"n" must be a number/],
-    ['/v1/completions', completion({ prompt: Array.from({ length: 65 }, () => 'p') }), 'vllm-prompt-count', /65 prompts/],
-    ['/v1/embeddings', { model: 'demo-llm', input: Array.from({ length: 65 }, () => [1, 2]) }, 'vllm-prompt-count', /"input"/],
-    ['/v1/chat/completions', { model: 'demo-llm', messages: Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' })) }, 'vllm-message-count', /1025 messages/],
-    ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '([a-z' } } } } }] }), 'vllm-tools', /not a valid regular expression/],
-    ['/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'strin' } } }] }), 'vllm-tools', /not a JSON Schema type/],
-    ['/v1/chat/completions', chat({ tools: [{ type: 'mcp', server_url: 'http://10.0.0.1' }] }), 'vllm-tools', /tools\[0\]/],
-    ['/v1/chat/completions', chat({ tools: Array.from({ length: 129 }, () => ({ type: 'function', function: { name: 'f' } })) }), 'vllm-tools', /129 tools/],
-    ['/v1/chat/completions', chat({ response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { pattern: 'x'.repeat(1025) } } } } } }), 'vllm-tools', /response_format/],
-    ['/v1/completions', completion({ extra: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown }), 'vllm-json-limits', /deeper than 32/],
-    ['/v1/chat/completions', chat({ messages: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: 'data:video/jpeg;base64,AAAA' } }] }] }), 'vllm-video-data-url', /video/]
+  const cases: Array<[string, string, unknown, string, RegExp]> = [
+    ['prompt_embeds', '/v1/completions', completion({ prompt_embeds: 'AAAA' }), 'vllm-prompt-embeds', /prompt_embeds/],
+    ['chat_template', '/v1/chat/completions', chat({ chat_template: '{{ x }}' }), 'vllm-chat-template', /chat_template/],
+    ['chat_template_kwargs', '/v1/chat/completions', chat({ chat_template_kwargs: { tokenize: true } }), 'vllm-chat-template', /chat_template_kwargs/],
+    ['"n" as a string', '/v1/completions', completion({ n: '100' }), 'vllm-n', /"n" must be a number/],
+    ['65 prompts', '/v1/completions', completion({ prompt: Array.from({ length: 65 }, () => 'p') }), 'vllm-prompt-count', /65 prompts/],
+    ['65 embedding inputs', '/v1/embeddings', { model: 'demo-llm', input: Array.from({ length: 65 }, () => [1, 2]) }, 'vllm-prompt-count', /"input"/],
+    ['1025 messages', '/v1/chat/completions', { model: 'demo-llm', messages: Array.from({ length: 1025 }, () => ({ role: 'user', content: 'x' })) }, 'vllm-message-count', /1025 messages/],
+    ['a tool pattern that is not a regular expression', '/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string', pattern: '([a-z' } } } } }] }), 'vllm-tools', /not a valid regular expression/],
+    ['a tool schema type that does not exist', '/v1/chat/completions', chat({ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'strin' } } }] }), 'vllm-tools', /not a JSON Schema type/],
+    ['an MCP tool with a server URL', '/v1/chat/completions', chat({ tools: [{ type: 'mcp', server_url: 'http://10.0.0.1' }] }), 'vllm-tools', /tools\[0\]/],
+    ['129 tools', '/v1/chat/completions', chat({ tools: Array.from({ length: 129 }, () => ({ type: 'function', function: { name: 'f' } })) }), 'vllm-tools', /129 tools/],
+    ['a response_format pattern over 1024 characters', '/v1/chat/completions', chat({ response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'object', properties: { a: { pattern: 'x'.repeat(1025) } } } } } }), 'vllm-tools', /response_format/],
+    ['JSON 40 levels deep', '/v1/completions', completion({ extra: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown }), 'vllm-json-limits', /deeper than 32/],
+    ['a video as a data: URL', '/v1/chat/completions', chat({ messages: [{ role: 'user', content: [{ type: 'video_url', video_url: { url: 'data:video/jpeg;base64,AAAA' } }] }] }), 'vllm-video-data-url', /video/]
   ]
-  for (const [path, body, rule, because] of cases) {
-    assertRefused(await postJson(stack, path, body), rule, stack.vllm, because)
+  for (const [name, path, body, rule, because] of cases) {
+    await t.test(advisoryName(rule, name), async () => {
+      assertRefused(await postJson(stack, path, body), rule, stack.vllm, because)
+    })
   }
   const metrics = await metricsText(stack)
   assert.match(metrics, /infergate_guard_refusals_total\{rule="vllm-tools"\} 5/)
@@ -51,17 +53,19 @@ test('the body rules cover the opt-in pooling and embed-v2 routes', async (t) =>
     ['/v2/embed', { texts: ['a'] }, {}]
   ]
   for (const [path, fields, tooMany] of routes) {
-    await t.test(path, async () => {
-      const cases: Array<[Record<string, unknown>, string]> = [
-        [{ prompt_embeds: 'AAAA' }, 'vllm-prompt-embeds'],
-        [{ chat_template_kwargs: { tokenize: true } }, 'vllm-chat-template'],
-        [{ extra: deep }, 'vllm-json-limits'],
-        [{ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://169.254.169.254/x.png' } }] }] }, 'vllm-media']
+    await t.test(path, async (t) => {
+      const cases: Array<[string, Record<string, unknown>, string]> = [
+        ['prompt_embeds', { prompt_embeds: 'AAAA' }, 'vllm-prompt-embeds'],
+        ['chat_template_kwargs', { chat_template_kwargs: { tokenize: true } }, 'vllm-chat-template'],
+        ['JSON 40 levels deep', { extra: deep }, 'vllm-json-limits'],
+        ['an image URL on the metadata address', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://169.254.169.254/x.png' } }] }] }, 'vllm-media']
       ]
-      if (Object.keys(tooMany).length > 0) cases.push([tooMany, 'vllm-prompt-count'])
-      for (const [extra, rule] of cases) {
-        stack.vllm.reset()
-        assertRefused(await postJson(stack, path, { model: 'demo-llm', ...fields, ...extra }), rule, stack.vllm)
+      if (Object.keys(tooMany).length > 0) cases.push(['65 inputs', tooMany, 'vllm-prompt-count'])
+      for (const [name, extra, rule] of cases) {
+        await t.test(advisoryName(rule, name), async () => {
+          stack.vllm.reset()
+          assertRefused(await postJson(stack, path, { model: 'demo-llm', ...fields, ...extra }), rule, stack.vllm)
+        })
       }
       const fine = await postJson(stack, path, { model: 'demo-llm', ...fields })
       assert.equal(fine.status, 200, fine.body)
@@ -69,7 +73,7 @@ test('the body rules cover the opt-in pooling and embed-v2 routes', async (t) =>
   }
 })
 
-test('caps rewrite the forwarded body once; untouched bodies are forwarded byte for byte', async (t) => {
+test('vllm-n, vllm-max-tokens (CVE-2026-34756): caps rewrite the forwarded body once; untouched bodies are forwarded byte for byte', async (t) => {
   const stack = await startStack(t, { config: { rateLimit: { tokens: { max: 1_000_000 } } } })
   const answer = await postJson(stack, '/v1/completions', completion({ n: 20, best_of: 30, max_tokens: 100_000, stream: true }))
   assert.equal(answer.status, 200, answer.body)
@@ -88,7 +92,7 @@ test('caps rewrite the forwarded body once; untouched bodies are forwarded byte 
   assert.equal(stack.vllm.received.at(-1)?.body.toString(), exact)
 })
 
-test('configured actions and limits: strip instead of refuse, refuse instead of cap, tighter caps', async (t) => {
+test('vllm-chat-template (CVE-2025-62426), vllm-n, vllm-max-tokens (CVE-2026-34756): configured actions and limits: strip instead of refuse, refuse instead of cap, tighter caps', async (t) => {
   const stack = await startStack(t, {
     upstreams: {
       vllm: {
@@ -146,7 +150,7 @@ test('every vLLM rule can be switched off per upstream', async (t) => {
   assert.equal(chatAnswer.status, 200, chatAnswer.body)
 })
 
-test('Responses: previous_response_id and background are refused (vLLM\'s store has no owner check); with action strip they are removed', async (t) => {
+test('vllm-responses-store: previous_response_id and background are refused (vLLM\'s store has no owner check); with action strip they are removed', async (t) => {
   const stack = await startStack(t, { upstreams: { vllm: { routes: ['responses'] } } })
   const input = { model: 'demo-llm', input: 'hi' }
   await t.test('another identity\'s response continued by id', async () => {
@@ -161,7 +165,7 @@ test('Responses: previous_response_id and background are refused (vLLM\'s store 
   })
 })
 
-test('Responses with vllm-responses-store action strip: forwarded without the fields', async (t) => {
+test('vllm-responses-store with action strip: forwarded without the fields', async (t) => {
   const stack = await startStack(t, { upstreams: { vllm: { routes: ['responses'], guards: { 'vllm-responses-store': { action: 'strip' } } } } })
   const answer = await postJson(stack, '/v1/responses', { model: 'demo-llm', input: 'hi', previous_response_id: 'resp_x', background: true })
   assert.equal(answer.status, 200)

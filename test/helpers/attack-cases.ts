@@ -36,7 +36,7 @@ export function readCases (file: string): CaseLine[] {
 const ESCAPES: Readonly<Record<string, string>> = { r: '\r', n: '\n', t: '\t', '\\': '\\' }
 
 /** The fixtures' escapes (`\r \n \t \\ \xHH`) to bytes. */
-export function unescapeBytes (text: string): Buffer {
+function unescapeBytes (text: string): Buffer {
   const decoded = text.replace(/\\(x[0-9a-fA-F]{2}|[rnt\\])/g, (_, escape: string) =>
     escape.length === 3 ? String.fromCharCode(parseInt(escape.slice(1), 16)) : ESCAPES[escape] as string)
   return Buffer.from(decoded, 'latin1')

@@ -1,7 +1,7 @@
 /** A test's own server (an upstream that misbehaves in one precise way) on a free loopback port. */
 import { once } from 'node:events'
 import type { Server as HttpServer } from 'node:http'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import type { TestContext } from 'node:test'
 
 /** Listens on 127.0.0.1:0 and closes with the test; returns the server's URL. */
@@ -14,14 +14,4 @@ export async function listen (t: TestContext, server: Server): Promise<string> {
     if ('closeAllConnections' in server) (server as HttpServer).closeAllConnections()
   }))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-/** A loopback port nothing listens on now, for programs that cannot listen on port 0 and say which. */
-export async function freePort (): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  server.close()
-  await once(server, 'close')
-  return port
 }

@@ -16,18 +16,20 @@ test('keys given twice in one object are found, escaped spellings included; same
 test('JSON bodies that could be read two ways are refused before forwarding; the checked bytes are the forwarded bytes', async (t) => {
   const stack = await startStack(t)
   const scoped = auth(KEYS.scoped)
-  const refusals: Array<[Record<string, string>, string, number, string]> = [
-    [{ 'content-type': 'application/json' }, '{"model":"demo-llm","model":"secret-llm","prompt":"x"}', 400, 'IG_ERR_BODY_INVALID'],
-    [{ 'content-type': 'application/json' }, '{"model":"demo-llm","mod\\u0065l":"secret-llm"}', 400, 'IG_ERR_BODY_INVALID'],
-    [{ 'content-type': 'application/json; charset=utf-16' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
-    [{ 'content-type': 'text/json' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
-    [{ 'content-type': 'application/x-www-form-urlencoded' }, 'model=demo-llm', 415, 'IG_ERR_MEDIA_TYPE'],
-    [{ 'content-type': 'application/json' }, '\ufeff{"model":"demo-llm"}', 400, 'IG_ERR_BODY_INVALID']
+  const refusals: Array<[string, Record<string, string>, string, number, string]> = [
+    ['a duplicate key', { 'content-type': 'application/json' }, '{"model":"demo-llm","model":"secret-llm","prompt":"x"}', 400, 'IG_ERR_BODY_INVALID'],
+    ['a duplicate key spelled with an escape', { 'content-type': 'application/json' }, '{"model":"demo-llm","mod\\u0065l":"secret-llm"}', 400, 'IG_ERR_BODY_INVALID'],
+    ['charset=utf-16', { 'content-type': 'application/json; charset=utf-16' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
+    ['text/json', { 'content-type': 'text/json' }, '{"model":"demo-llm"}', 415, 'IG_ERR_MEDIA_TYPE'],
+    ['a form body', { 'content-type': 'application/x-www-form-urlencoded' }, 'model=demo-llm', 415, 'IG_ERR_MEDIA_TYPE'],
+    ['a byte order mark', { 'content-type': 'application/json' }, '\ufeff{"model":"demo-llm"}', 400, 'IG_ERR_BODY_INVALID']
   ]
-  for (const [headers, body, status, code] of refusals) {
-    const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...scoped, ...headers }, body })
-    assert.equal(response.statusCode, status, body)
-    assert.equal(gatewayRefusal(await response.body.json()).code, code, body)
+  for (const [name, headers, body, status, code] of refusals) {
+    await t.test(name, async () => {
+      const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...scoped, ...headers }, body })
+      assert.equal(response.statusCode, status, body)
+      assert.equal(gatewayRefusal(await response.body.json()).code, code)
+    })
   }
   assert.equal(stack.vllm.received.length, 0)
 

@@ -73,9 +73,11 @@ test('JSON routes refuse bodies that are not a JSON object naming a served model
     ['application/json', '{"model":"other-model"}', 404, 'IG_ERR_MODEL_NOT_FOUND']
   ]
   for (const [type, body, status, code] of cases) {
-    const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...auth(), 'content-type': type }, body })
-    assert.equal(response.statusCode, status, body)
-    assert.equal(gatewayRefusal(await response.body.json()).code, code)
+    await t.test(`${type} ${body}`, async () => {
+      const response = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: { ...auth(), 'content-type': type }, body })
+      assert.equal(response.statusCode, status)
+      assert.equal(gatewayRefusal(await response.body.json()).code, code)
+    })
   }
   const empty = await request(`${stack.url}/v1/completions`, { method: 'POST', headers: auth() })
   assert.equal(empty.statusCode, 400)

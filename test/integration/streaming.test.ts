@@ -89,7 +89,7 @@ test('Triton binary tensors pass byte-exact both ways, with Content-Length upstr
   assert.equal(upstream.headers['transfer-encoding'], undefined)
 })
 
-test('a chunked upload to Triton is re-framed with Content-Length (its chunked parser had crash CVEs)', async (t) => {
+test('a chunked upload to Triton is re-framed with Content-Length (CVE-2025-23310, CVE-2025-23311: its chunked parser overflowed the stack)', async (t) => {
   const stack = await startStack(t)
   const body = JSON.stringify({ inputs: [{ name: 'INPUT0', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] }] })
   async function * chunks () {

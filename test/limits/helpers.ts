@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import type { TestContext } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { request } from 'undici'
-import { freePort } from '../helpers/listen.js'
+import { freePort } from '../../src/emulators/free-port.js'
 import { auth, KEYS } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 

@@ -4,7 +4,7 @@ import { request } from 'undici'
 import { startGateway } from '../../src/server/serve.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
-import { freePort } from '../helpers/listen.js'
+import { freePort } from '../../src/emulators/free-port.js'
 import { chat, chatBody, eventually, startRedis } from './helpers.js'
 
 const info = { level: 'info' }

@@ -105,7 +105,7 @@ test('one access line per request with the documented fields; audit events for r
   assert.equal(audits[1]?.['path'], '/v2/repository/index')
 })
 
-test('logging.bodies: request bodies logged with credentials scrubbed and capped, and a loud warning', async (t) => {
+test('logging.bodies: request bodies logged with credentials redacted and capped, and a loud warning', async (t) => {
   const emulators = await startEmulators(t)
   const gateway = await startServeProcess(t, stackConfig(emulators, { config: { logging: { level: 'info', bodies: true, bodyBytes: 120 } } }))
   assert.ok(parse(gateway.lines).some(l => l.msg.startsWith('logging.bodies is ON')))

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
 import { request } from 'undici'
-import { freePort } from '../helpers/listen.js'
+import { freePort } from '../../src/emulators/free-port.js'
 import { auth, startStack } from '../helpers/stack.js'
 
 const OBSERVABILITY = new URL('../../deploy/observability/', import.meta.url)

@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { evaluate } from '../../src/ops/audit/engine.js'
 import { audit, auditPaths } from '../../src/ops/audit/index.js'
-import { RULES } from '../../src/ops/audit/rules.js'
+import { RULES } from '../../src/ops/audit/rules/index.js'
 import { parseShell } from '../../src/ops/audit/shell.js'
 import type { Finding } from '../../src/ops/audit/types.js'
+import { cli } from '../helpers/cli.js'
 
-const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
 const FIXTURES = new URL('../fixtures/audit/', import.meta.url).pathname
-const run = promisify(execFile)
-
-async function cli (args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'audit', ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 /** A writable stream that keeps what the report writes. */
 function sink (): NodeJS.WritableStream & { text: string } {
@@ -81,12 +68,14 @@ test('every rule fires on the insecure fixtures and none on the hardened set', a
   assert.deepEqual(brief(secure), [])
 })
 
-test('the rule table is complete data: unique ids, a severity, a reference, a fix and a matcher each', () => {
+test('the rule table is complete data: unique ids, a severity, a reference, a fix and a matcher each', async (t) => {
   assert.equal(new Set(RULES.map(rule => rule.id)).size, RULES.length)
   for (const rule of RULES) {
-    assert.match(rule.id, /^[A-Z0-9]+\d{3}$/)
-    assert.ok(rule.title !== '' && rule.reference !== '' && rule.fix !== '', rule.id)
-    assert.ok(Object.keys(rule.match).length > 0, rule.id)
+    await t.test(rule.id, () => {
+      assert.match(rule.id, /^[A-Z0-9]+\d{3}$/)
+      assert.ok(rule.title !== '' && rule.reference !== '' && rule.fix !== '')
+      assert.ok(Object.keys(rule.match).length > 0)
+    })
   }
 })
 
@@ -132,10 +121,10 @@ test('CLI: exit codes follow --fail-on, usage errors exit 2', async () => {
   const secure = join(FIXTURES, 'secure')
   const guide = join(FIXTURES, 'guide')
   const results = await Promise.all([
-    cli([secure]),
-    cli([join(FIXTURES, 'insecure')]),
-    cli([secure, '--format', 'xml']),
-    cli([])
+    cli(['audit', secure]),
+    cli(['audit', join(FIXTURES, 'insecure')]),
+    cli(['audit', secure, '--format', 'xml']),
+    cli(['audit'])
   ])
   assert.deepEqual(results.map(result => result.code), [0, 1, 2, 2])
   assert.equal(results[0]?.stdout, 'no findings\n')
@@ -156,7 +145,7 @@ test('CLI: exit codes follow --fail-on, usage errors exit 2', async () => {
 test('CLI: JSON and SARIF 2.1.0 reports carry rule, severity, file and line', async () => {
   const guide = join(FIXTURES, 'guide', 'triton')
   const json = sink()
-  const [sarif] = await Promise.all([cli([guide, '--format', 'sarif']), audit([guide], { format: 'json' }, json)])
+  const [sarif] = await Promise.all([cli(['audit', guide, '--format', 'sarif']), audit([guide], { format: 'json' }, json)])
   const report = JSON.parse(json.text) as { findings: Finding[], summary: Record<string, number> }
   assert.deepEqual(report.summary, { low: 2, medium: 9, high: 0, critical: 1 })
   assert.deepEqual(report.findings[0], {

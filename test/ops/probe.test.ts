@@ -4,28 +4,14 @@
  * "gateway" that forwards one route. Real sockets throughout.
  */
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { createServer } from 'node:http'
 import { test } from 'node:test'
-import { promisify } from 'node:util'
 import { CHECKS, checksFor, checksTable } from '../../src/ops/probe/checks.js'
 import { CONCURRENCY, runProbe } from '../../src/ops/probe/run.js'
 import { FRAMEWORKS } from '../../src/profiles/types.js'
 import { KEYS, startEmulators, startStack } from '../helpers/stack.js'
+import { cli } from '../helpers/cli.js'
 import { listen } from '../helpers/listen.js'
-
-const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
-const execFileAsync = promisify(execFile)
-
-async function cli (args: string[], env: NodeJS.ProcessEnv = {}) {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, 'probe', ...args], { env: { ...process.env, ...env } })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 test('the list is bounded and sends only safe methods, never to /token', () => {
   assert.ok(CHECKS.length * 2 <= 150, `${CHECKS.length} checks, twice with a key`)
@@ -106,36 +92,38 @@ test('behind a gateway, any answer but its refusal counts as exposed; at most 4 
 
 test('the command: exit codes, formats, the key from the environment, bad input', async t => {
   const stack = await startStack(t)
-  const direct = await cli([stack.torchserve.url, '--framework', 'torchserve', '--format', 'json'])
+  const direct = await cli(['probe', stack.torchserve.url, '--framework', 'torchserve', '--format', 'json'])
   assert.equal(direct.code, 1, direct.stderr)
   const parsed = JSON.parse(direct.stdout) as { gateway: boolean, exposed: number, checks: Array<{ target: string, exposed: boolean }> }
   assert.equal(parsed.gateway, false)
   assert.ok(parsed.checks.find(c => c.target === '/models')?.exposed)
 
-  const gated = await cli([stack.url], { INFERGATE_PROBE_KEY: KEYS.alice })
+  const gated = await cli(['probe', stack.url], { env: { INFERGATE_PROBE_KEY: KEYS.alice } })
   assert.equal(gated.code, 0, gated.stdout + gated.stderr)
   assert.match(gated.stdout, new RegExp(`^0 of ${CHECKS.length} checks exposed \\(${CHECKS.length * 2} requests\\)$`, 'm'))
 
-  const listed = await cli(['--list', '--framework', 'triton'])
+  const listed = await cli(['probe', '--list', '--framework', 'triton'])
   assert.equal(listed.code, 0)
   assert.equal(listed.stdout, checksTable(checksFor('triton')))
 
   const closed = createServer()
   const unreachable = await listen(t, closed)
   closed.close()
-  const bad: ReadonlyArray<readonly [string[], RegExp]> = [
-    [[], /needs the URL/],
-    [['ftp://127.0.0.1'], /not an http:\/\/ or https:\/\/ URL/],
-    [['not a url'], /not an http:\/\/ or https:\/\/ URL/],
-    [[`${stack.url}/v1`], /origin only/],
-    [[stack.url, '--framework', 'ollama'], /--framework must be one of vllm, triton, torchserve, all, not "ollama"/],
-    [[stack.url, '--format', 'xml'], /--format must be one of text, json/],
-    [[stack.url, stack.url], /one URL/],
-    [[unreachable], /did not answer any of \d+ requests \(ECONNREFUSED\)/]
+  const bad: ReadonlyArray<readonly [string, string[], RegExp]> = [
+    ['no URL', [], /needs the URL/],
+    ['an ftp: URL', ['ftp://127.0.0.1'], /not an http:\/\/ or https:\/\/ URL/],
+    ['not a URL', ['not a url'], /not an http:\/\/ or https:\/\/ URL/],
+    ['a URL with a path', [`${stack.url}/v1`], /origin only/],
+    ['an unknown framework', [stack.url, '--framework', 'ollama'], /--framework must be one of vllm, triton, torchserve, all, not "ollama"/],
+    ['an unknown format', [stack.url, '--format', 'xml'], /--format must be one of text, json/],
+    ['two URLs', [stack.url, stack.url], /one URL/],
+    ['nothing listening', [unreachable], /did not answer any of \d+ requests \(ECONNREFUSED\)/]
   ]
-  for (const [args, message] of bad) {
-    const result = await cli(args)
-    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
-    assert.match(result.stderr, message)
+  for (const [name, args, message] of bad) {
+    await t.test(name, async () => {
+      const result = await cli(['probe', ...args])
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, message)
+    })
   }
 })

@@ -9,19 +9,9 @@ import { promisify } from 'node:util'
 import { hashFiles } from '../../src/ops/verify-models/hash-pool.js'
 import { verifyModels } from '../../src/ops/verify-models/index.js'
 import { formatManifestLine, parseManifest, staysUnderRoot } from '../../src/ops/verify-models/manifest.js'
+import { cli } from '../helpers/cli.js'
 
-const BIN = new URL('../../bin/infergate.js', import.meta.url).pathname
 const run = promisify(execFile)
-
-async function cli (args: string[], cwd: string) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd })
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    const e = err as { code: number, stdout: string, stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
 
 async function sha256sum (args: string[], cwd: string) {
   try {
@@ -53,12 +43,12 @@ after(() => rm(dir, { recursive: true, force: true }))
 
 test('--write creates a manifest that sha256sum -c accepts, and verify-models accepts it too', async () => {
   const manifest = join(dir, 'written.sha256')
-  const written = await cli(['verify-models', '--manifest', manifest, '--root', root, '--write', '--jobs', '4'], dir)
+  const written = await cli(['verify-models', '--manifest', manifest, '--root', root, '--write', '--jobs', '4'], { cwd: dir })
   assert.equal(written.code, 0, written.stderr)
   const checked = await sha256sum(['-c', '--strict', manifest], root)
   assert.equal(checked.code, 0, checked.stdout)
   assert.equal(checked.stdout.split('\n').filter(line => line.endsWith(': OK')).length, 120 + TRICKY.length + 1)
-  const verified = await cli(['verify-models', '--manifest', manifest, '--root', root, '--strict'], dir)
+  const verified = await cli(['verify-models', '--manifest', manifest, '--root', root, '--strict'], { cwd: dir })
   assert.deepEqual({ code: verified.code, stdout: verified.stdout }, { code: 0, stdout: '' })
 })
 
@@ -70,7 +60,7 @@ test('a manifest written by sha256sum (text and binary mode, escaped names) pass
   assert.match(binary, / \*shard-1/)
   const manifest = join(dir, 'coreutils.sha256')
   await writeFile(manifest, text + binary + tagged)
-  const verified = await cli(['verify-models', '--manifest', manifest, '--root', root], dir)
+  const verified = await cli(['verify-models', '--manifest', manifest, '--root', root], { cwd: dir })
   assert.equal(verified.code, 0, verified.stdout + verified.stderr)
   assert.match(verified.stderr, /8 of 8 listed files match/)
 })
@@ -89,8 +79,8 @@ test('mismatches, missing files and (with --strict) unlisted files are named one
     formatManifestLine(sha('gone'), 'gone/missing.bin')
   ].join(''))
   const [plain, strict, coreutils] = await Promise.all([
-    cli(['verify-models', '--manifest', manifest, '--root', work], dir),
-    cli(['verify-models', '--manifest', manifest, '--root', work, '--strict'], dir),
+    cli(['verify-models', '--manifest', manifest, '--root', work], { cwd: dir }),
+    cli(['verify-models', '--manifest', manifest, '--root', work, '--strict'], { cwd: dir }),
     sha256sum(['-c', manifest], work)
   ])
   assert.deepEqual({ code: plain.code, stdout: plain.stdout }, { code: 1, stdout: 'MISMATCH changed.bin\nMISSING gone/missing.bin\n' })
@@ -102,7 +92,7 @@ test('paths that escape the root are refused by name, before anything is hashed'
   const manifest = join(dir, 'escape.sha256')
   const digest = 'a'.repeat(64)
   await writeFile(manifest, `${digest}  ok.bin\n${digest}  ../outside.bin\n${digest}  /etc/passwd\n${digest}  a/../../b\n${digest}  a/../inside.bin\n`)
-  const result = await cli(['verify-models', '--manifest', manifest, '--root', root], dir)
+  const result = await cli(['verify-models', '--manifest', manifest, '--root', root], { cwd: dir })
   assert.equal(result.code, 1)
   assert.match(result.stderr, /IG_ERR|outside the root/)
   for (const name of ['../outside.bin', '/etc/passwd', 'a/../../b']) assert.ok(result.stderr.includes(name), name)
@@ -114,8 +104,8 @@ test('bad input and bad options get one clear message and a distinct exit code',
   const manifest = join(dir, 'malformed.sha256')
   await writeFile(manifest, `${'b'.repeat(64)}  fine.bin\nnot a checksum line\n`)
   const [malformed, badJobs] = await Promise.all([
-    cli(['verify-models', '--manifest', manifest], dir),
-    cli(['verify-models', '--manifest', manifest, '--jobs', 'many'], dir)
+    cli(['verify-models', '--manifest', manifest], { cwd: dir }),
+    cli(['verify-models', '--manifest', manifest, '--jobs', 'many'], { cwd: dir })
   ])
   assert.equal(malformed.code, 1)
   assert.match(malformed.stderr, /malformed\.sha256: line 2: not "<sha256 hex> {2}<path>"/)

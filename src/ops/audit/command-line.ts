@@ -66,7 +66,7 @@ export function commandsIn (argv: readonly Word[], context: CommandContext): Com
   return []
 }
 
-export function commandSubject (framework: Framework, at: Located<unknown>, args: readonly Word[], context: CommandContext, hasCommandLine: boolean): CommandSubject {
+function commandSubject (framework: Framework, at: Located<unknown>, args: readonly Word[], context: CommandContext, hasCommandLine: boolean): CommandSubject {
   return {
     type: 'command',
     framework,
@@ -80,7 +80,7 @@ export function commandSubject (framework: Framework, at: Located<unknown>, args
 }
 
 /** `--name=value`, `--name value` (when the next word is not a flag) and bare `--name` ("true"). */
-export function parseFlags (args: readonly Word[]): Map<string, Located<string>> {
+function parseFlags (args: readonly Word[]): Map<string, Located<string>> {
   const flags = new Map<string, Located<string>>()
   for (let i = 0; i < args.length; i++) {
     const word = args[i] as Word

@@ -2,8 +2,8 @@
  * Runs the rule table over subjects: every rule's matcher for the subject's type, each hit a finding.
  * @module
  */
-import { RULES, type Rule } from './rules.js'
-import { SEVERITIES, type Finding, type Hit, type Severity, type Subject } from './types.js'
+import { RULES } from './rules/index.js'
+import { SEVERITIES, type Finding, type Hit, type Rule, type Severity, type Subject } from './types.js'
 
 export function evaluate (subjects: readonly Subject[], rules: readonly Rule[] = RULES): Finding[] {
   const findings: Finding[] = []

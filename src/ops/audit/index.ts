@@ -12,7 +12,7 @@ import { withoutAccepted } from './accepted.js'
 import { atLeast, evaluate } from './engine.js'
 import { cannotRead, isInputName, readInput, unreadable } from './inputs/index.js'
 import { FORMATS, formatReport } from './report.js'
-import { RULES } from './rules.js'
+import { RULES } from './rules/index.js'
 import { SEVERITIES, type Finding, type Subject } from './types.js'
 
 export interface AuditOptions {

@@ -2,7 +2,7 @@
  * Building blocks for the rule table's matchers: each returns the hits for one subject.
  * @module
  */
-import { isLoopback } from './addresses.js'
+import { isLoopback } from '../../guards/address-policy.js'
 import { isOn } from './command-line.js'
 import { isBefore, parseImage, tagVersion } from './images.js'
 import type { CommandSubject, ContainerSubject, Hit, ImageSubject, Located, TorchServeConfigSubject } from './types.js'

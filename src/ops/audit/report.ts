@@ -5,8 +5,7 @@
  */
 import { relative, sep } from 'node:path'
 import { VERSION } from '../../version.js'
-import type { Rule } from './rules.js'
-import { SEVERITIES, type Finding, type Severity } from './types.js'
+import { SEVERITIES, type Finding, type Rule, type Severity } from './types.js'
 
 export const FORMATS = ['text', 'json', 'sarif'] as const
 export type Format = typeof FORMATS[number]

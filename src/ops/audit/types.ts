@@ -1,7 +1,7 @@
 /**
  * What the audit looks at. Every input file is parsed into subjects (one command line, one
  * container, one Service …) whose values carry the 1-based line they came from; the rules
- * (rules.ts) only ever see subjects, never file formats.
+ * (rules/) only ever see subjects, never file formats.
  * @module
  */
 import type { Framework } from '../../profiles/types.js'
@@ -126,6 +126,18 @@ export type SubjectOf<T extends SubjectType> = Extract<Subject, { type: T }>
 export interface Hit {
   readonly message: string
   readonly line?: number | undefined
+}
+
+export type Matchers = { readonly [K in SubjectType]?: (subject: SubjectOf<K>) => Hit[] }
+
+/** One audit rule (src/ops/audit/rules/): what it finds, why it matters and the fix. */
+export interface Rule {
+  readonly id: string
+  readonly severity: Severity
+  readonly title: string
+  readonly reference: string
+  readonly fix: string
+  readonly match: Matchers
 }
 
 export interface Finding {

@@ -24,7 +24,7 @@ export interface ProbeCheck {
   readonly safety: Safety
 }
 
-export const SAFETY_TEXT: Readonly<Record<Safety, string>> = {
+const SAFETY_TEXT: Readonly<Record<Safety, string>> = {
   'read-only': 'read-only route',
   'wrong-method': 'GET on a POST-only route: refused with 405, nothing runs',
   trick: 'GET of a read-only route, spelled to slip past a path check'

@@ -8,7 +8,7 @@ import { isGatewayRefusal, verdictOf, type Verdict } from './classify.js'
 import { sendRaw, type RawAnswer } from './send.js'
 
 export const CONCURRENCY = 4
-export const DEFAULT_TIMEOUT_MS = 5000
+const DEFAULT_TIMEOUT_MS = 5000
 
 export interface ProbeOptions {
   /** An origin: http(s)://host[:port]. */

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os'
 
-export function invalidOptionValue (message: string): TypeError {
+function invalidOptionValue (message: string): TypeError {
   return Object.assign(new TypeError(message), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' })
 }
 
