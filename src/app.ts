@@ -5,7 +5,7 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createIdentities } from './auth/identities.js'
-import { durationMs } from './config/duration.js'
+import { durationMs } from './lib/duration.js'
 import type { Config } from './config/schema.js'
 import { RouteNotAllowedError, shown } from './errors.js'
 import { createGuards } from './guards/index.js'

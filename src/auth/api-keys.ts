@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyConfig } from '../config/schema.js'
-import { compileModelPatterns } from '../routing/model-patterns.js'
+import { compileModelPatterns } from '../lib/model-patterns.js'
 import type { Principal } from './principal.js'
 
 export function hashKey (key: string): string {

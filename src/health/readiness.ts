@@ -4,7 +4,7 @@
  * while and concurrent /readyz calls share one probe, so probes cannot be used to flood a backend.
  * @module
  */
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Upstream } from '../proxy/upstreams.js'
 
 export interface ProbeResult {

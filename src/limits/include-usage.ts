@@ -5,7 +5,7 @@
  * chunk from its stream again (sse-usage-filter.ts). Every other stream is relayed untouched.
  * @module
  */
-import { isObject } from '../proxy/json-object.js'
+import { isObject } from '../lib/json-object.js'
 import type { RequestContext } from '../server/request-context.js'
 
 // vLLM routes whose streams report usage only when asked (the Responses API always reports it).

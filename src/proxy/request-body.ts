@@ -13,7 +13,8 @@ import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import type { RequestContext } from '../server/request-context.js'
 import { bodyCoding } from '../policy/framing.js'
-import { parseJsonObject } from './json-object.js'
+import { parseJsonObject } from '../lib/json-object.js'
+import { readBytes } from '../lib/read-bytes.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
 import { sendContinue } from '../server/expect-continue.js'
 
@@ -27,45 +28,6 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset="?ut
 
 function isJsonMediaType (contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType)
-}
-
-/**
- * Reads `payload` to its end, or only until `until` bytes have arrived (then it is paused there and
- * the rest stays unread; `ended` tells which). More than `limit` bytes: BodyTooLargeError.
- */
-export function readBytes (
-  payload: Readable, limit: number, until: number, done: (err: Error | null, bytes?: Buffer, ended?: boolean) => void
-): void {
-  const chunks: Buffer[] = []
-  let length = 0
-  const bytes = () => chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, length)
-  function onData (chunk: Buffer): void {
-    length += chunk.length
-    if (length > limit) {
-      cleanup()
-      payload.pause()
-      done(new BodyTooLargeError(limit))
-      return
-    }
-    chunks.push(chunk)
-    if (length >= until) {
-      cleanup()
-      payload.pause()
-      done(null, bytes(), false)
-    }
-  }
-  function onEnd (): void {
-    cleanup()
-    done(null, bytes(), true)
-  }
-  function onError (err: Error): void {
-    cleanup()
-    done(err)
-  }
-  function cleanup (): void {
-    payload.off('data', onData).off('end', onEnd).off('error', onError)
-  }
-  payload.on('data', onData).on('end', onEnd).on('error', onError)
 }
 
 /** What to forward: the bytes received (or stream), or `context.json` re-serialised when a hook changed it. */

@@ -4,12 +4,12 @@
  * @module
  */
 import { Pool } from 'undici'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Config, UpstreamConfig } from '../config/schema.js'
 import { profiles } from '../profiles/index.js'
 import type { Profile } from '../profiles/types.js'
-import { headerKey } from './client-headers.js'
-import { compileModelPatterns, type ModelMatcher } from '../routing/model-patterns.js'
+import { headerKey } from '../lib/header-key.js'
+import { compileModelPatterns, type ModelMatcher } from '../lib/model-patterns.js'
 
 export interface Upstream {
   readonly name: string

@@ -6,7 +6,7 @@
 import { profiles } from '../profiles/index.js'
 import type { ErrorEnvelope, Profile, RouteRule } from '../profiles/types.js'
 import type { Upstream } from '../proxy/upstreams.js'
-import { escapeRegExp } from './escape-regexp.js'
+import { escapeRegExp } from '../lib/escape-regexp.js'
 
 /** A path parameter's capture group and the spellings that candidate's backend reads differently. */
 type ParamRefusal = readonly [group: number, refused: RegExp]

@@ -4,7 +4,7 @@
  * @module
  */
 import { buildGateway, type Gateway } from '../app.js'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Config } from '../config/schema.js'
 import { isLoopback, startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
 import { listenFailure } from './listen-failure.js'

@@ -4,7 +4,7 @@
  * request headers. Advisories: ../../../shared/reference/backends.md §2.3, §2.5.
  * @module
  */
-import { isObject } from '../../proxy/json-object.js'
+import { isObject } from '../../lib/json-object.js'
 import type { JsonBody } from '../json-body.js'
 import { refuse, type HeaderRule, type JsonRule, type Outcome } from '../types.js'
 
