@@ -7,7 +7,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyConfig } from '../config/schema.js'
 import { compileModelPatterns } from '../lib/model-patterns.js'
-import type { Principal } from './principal.js'
+import type { Principal } from '../exchange/principal.js'
 
 export function hashKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')

@@ -17,7 +17,7 @@ import type { JwtIssuerConfig } from '../config/schema.js'
 import { ConfigInvalidError } from '../errors.js'
 import { compileModelPatterns, type ModelMatcher } from '../lib/model-patterns.js'
 import { RemoteJwks } from './jwks.js'
-import type { Principal } from './principal.js'
+import type { Principal } from '../exchange/principal.js'
 import { TokenCache } from './token-cache.js'
 
 /** Why a token was refused: a bounded set (a metric label). */

@@ -10,14 +10,14 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { GuardRefusedError } from '../errors.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { JsonBody } from './json-body.js'
 import type { Armed, RoutePlan, UpstreamPlan } from './plan.js'
 import { readInferJson } from './triton-body.js'
 import type { GuardRule, Outcome } from './types.js'
 
 export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, metrics: GatewayMetrics) {
-  function settle (context: RequestContext, { rule, settings }: Armed<GuardRule>, outcome: Outcome): boolean {
+  function settle (context: Exchange, { rule, settings }: Armed<GuardRule>, outcome: Outcome): boolean {
     if (outcome === undefined) return false
     if (outcome === 'changed') {
       metrics.guardRewrites.inc({ rule: rule.id, action: settings.action })
@@ -29,13 +29,13 @@ export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, me
   }
 
   /** vLLM's body was parsed by the body parser; Triton's infer JSON is read now. */
-  async function jsonBody (request: FastifyRequest, context: RequestContext, route: string): Promise<JsonBody> {
+  async function jsonBody (request: FastifyRequest, context: Exchange, route: string): Promise<JsonBody> {
     if (context.json !== undefined) return new JsonBody(context.json, (request.body as Buffer).length, route)
-    const { json, bytes } = await readInferJson(request, (context.upstream as NonNullable<RequestContext['upstream']>).bodyBytes)
+    const { json, bytes } = await readInferJson(request, (context.upstream as NonNullable<Exchange['upstream']>).bodyBytes)
     return new JsonBody(json, bytes, route)
   }
 
-  async function check (request: FastifyRequest, context: RequestContext, plan: RoutePlan, route: string): Promise<void> {
+  async function check (request: FastifyRequest, context: Exchange, plan: RoutePlan, route: string): Promise<void> {
     const target = request.raw.url as string
     const query = target.indexOf('?')
     if (query !== -1) for (const armed of plan.query) settle(context, armed, armed.rule.check(target.slice(query + 1), armed.settings))
@@ -49,10 +49,10 @@ export function createRequestCheck (plans: ReadonlyMap<string, UpstreamPlan>, me
   }
 
   return async function checkGuards (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as RequestContext
+    const context = request.gate as Exchange
     // Routes without a model (health, model lists) get their upstream in the forwarder; no request rule covers them.
     if (context.upstream === undefined) return
-    const route = (context.match as NonNullable<RequestContext['match']>).route.rule.id
+    const route = (context.match as NonNullable<Exchange['match']>).route.rule.id
     const plan = plans.get(context.upstream.name)?.routes.get(route)
     if (plan === undefined) return
     try {

@@ -5,7 +5,7 @@
  * @module
  */
 import { durationMs } from '../lib/duration.js'
-import type { Upstream } from '../proxy/upstreams.js'
+import type { Upstream } from '../exchange/upstream.js'
 
 export interface ProbeResult {
   readonly name: string

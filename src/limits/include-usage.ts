@@ -6,7 +6,7 @@
  * @module
  */
 import { isObject } from '../lib/json-object.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 
 // vLLM routes whose streams report usage only when asked (the Responses API always reports it).
 const ASK_FOR_USAGE: ReadonlySet<string> = new Set(['chat-completions', 'completions'])
@@ -17,12 +17,12 @@ const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
 }
 
 /** Whether a stream of this request ends with a usage chunk (else its tail is not worth keeping). */
-export function streamReportsUsage (context: RequestContext): boolean {
+export function streamReportsUsage (context: Exchange): boolean {
   return !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '') || asksForUsage(context.json)
 }
 
 /** Asks the upstream for the stream's usage when the client did not. */
-export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
+export function includeUsage (context: Exchange, json: Record<string, unknown>): void {
   if (json['stream'] !== true || !ASK_FOR_USAGE.has(context.match?.route.rule.id ?? '')) return
   const options = json['stream_options']
   if (asksForUsage(json)) return

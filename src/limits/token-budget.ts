@@ -9,7 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { TokenLimitedError, TokenRequestTooLargeError } from '../errors.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import type { LimitTable } from './config.js'
 import { includeUsage } from './include-usage.js'
 import { Lease } from './lease.js'
@@ -28,7 +28,7 @@ export function requestedTokens (json: Record<string, unknown>, fallback: number
 
 export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as RequestContext
+    const context = request.gate as Exchange
     const json = context.json
     if (json === undefined || context.upstream?.config.framework !== 'vllm') return
     const identity = context.principal?.id as string

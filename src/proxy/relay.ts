@@ -13,7 +13,7 @@ import { streamReportsUsage } from '../limits/include-usage.js'
 import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
 import { keepTail, tokenUsage } from '../observability/usage.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { clientResponseHeaders, withGatewayHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
 
@@ -24,7 +24,7 @@ const CLIENT_GONE = new Error('the client closed the connection')
 type Headers = Record<string, string | string[] | undefined>
 
 export class UpstreamRelay implements Dispatcher.DispatchHandler {
-  readonly #context: RequestContext
+  readonly #context: Exchange
   readonly #series: RouteSeries
   readonly #guards: Guards
   /** vLLM responses end with their usage: the last bytes are kept to read it. */
@@ -43,7 +43,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   #headers: Headers | undefined = undefined
   #onDrain: (() => void) | undefined = undefined
 
-  constructor (context: RequestContext, series: RouteSeries, guards: Guards) {
+  constructor (context: Exchange, series: RouteSeries, guards: Guards) {
     this.#context = context
     this.#series = series
     this.#guards = guards

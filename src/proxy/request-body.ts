@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from '../lib/json-object.js'
 import { readBytes } from '../lib/read-bytes.js'
@@ -31,7 +31,7 @@ function isJsonMediaType (contentType: string | undefined): boolean {
 }
 
 /** What to forward: the bytes received (or stream), or `context.json` re-serialised when a hook changed it. */
-export function forwardedBody (request: FastifyRequest, context: RequestContext): Buffer | Readable | undefined {
+export function forwardedBody (request: FastifyRequest, context: Exchange): Buffer | Readable | undefined {
   if (context.jsonChanged) request.body = Buffer.from(JSON.stringify(context.json))
   return request.body as Buffer | Readable | undefined
 }
@@ -48,8 +48,8 @@ function parseModelBody (body: Buffer, field: string): { json: Record<string, un
 
 export function createBodyParser () {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
-    const context = request.gate as RequestContext
-    const route = (context.match as NonNullable<RequestContext['match']>).route
+    const context = request.gate as Exchange
+    const route = (context.match as NonNullable<Exchange['match']>).route
     const source = route.rule.model
     // A model in the path chose the upstream already; one in the body is not read yet (the
     // upstream's own limit is checked once it is chosen, routing/hooks.ts).

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { GatewayState } from '../exchange/gateway-state.js'
 import { BadRequestError, ExpectationFailedError, FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
 import type { ObserveEnd } from '../observability/observer.js'
 import { framingProblem } from '../policy/framing.js'
@@ -6,25 +7,21 @@ import { hasRepeatedHost, isValidHost } from '../policy/host.js'
 import { requestTargetProblem } from '../policy/request-target.js'
 import { expectationUnmet } from './expect-continue.js'
 import type { OpenRequests } from './open-requests.js'
-import { RequestContext } from './request-context.js'
-
-export interface GatewayState {
-  draining: boolean
-}
+import { Exchange } from '../exchange/exchange.js'
 
 /** Answered by the gateway itself (src/health), without a credential. */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
-export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => RequestContext
+export type OpenExchange = (request: FastifyRequest, reply: FastifyReply) => Exchange
 
 /**
  * Opens a request's context, for the guard and for requests the router refuses before any hook:
  * the response carries the request id, and its end (finished or cut) aborts the upstream request
  * and is observed.
  */
-export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenContext {
-  return function openContext (request: FastifyRequest, reply: FastifyReply): RequestContext {
-    const context = new RequestContext(request, reply)
+export function createExchangeOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenExchange {
+  return function openExchange (request: FastifyRequest, reply: FastifyReply): Exchange {
+    const context = new Exchange(request, reply)
     request.gate = context
     reply.header('x-request-id', request.id)
     const socket = request.raw.socket
@@ -43,9 +40,9 @@ export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenR
  * First hook of every request: opens its context, then refuses ambiguous framings, targets and hosts
  * before anything else looks at them.
  */
-export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openContext: OpenContext, openRequests: OpenRequests) {
+export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openExchange: OpenExchange, openRequests: OpenRequests) {
   return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = openContext(request, reply)
+    const context = openExchange(request, reply)
     // Pipelined behind a request refused for bytes that may not have ended where the client meant
     // (its framing, a body left unread): never served, whatever it is.
     if (openRequests.isClosing(request.raw.socket)) {

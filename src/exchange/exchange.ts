@@ -5,16 +5,16 @@
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal } from '../auth/principal.js'
-import type { TokenUsage } from '../observability/usage.js'
-import type { Upstream } from '../proxy/upstreams.js'
-import type { RouteMatch } from '../routing/route-table.js'
+import type { Principal } from './principal.js'
+import type { RouteMatch } from './route.js'
+import type { TokenUsage } from './token-usage.js'
+import type { Upstream } from './upstream.js'
 
 export interface LimitLease {
-  release (context: RequestContext): void
+  release (context: Exchange): void
 }
 
-export class RequestContext {
+export class Exchange {
   readonly startedAt = performance.now()
   readonly request: FastifyRequest
   readonly reply: FastifyReply
@@ -66,6 +66,6 @@ export class RequestContext {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    gate: RequestContext | null
+    gate: Exchange | null
   }
 }
