@@ -24,11 +24,11 @@ import { RouteTable } from './routing/route-table.js'
 import { createCors } from './server/cors.js'
 import { limitConnectionsPerClient } from './server/connection-limit.js'
 import { createClientErrorHandler, createErrorHandler } from './server/error-handler.js'
-import { handleExpect } from './server/expect-continue.js'
+import { handleExpect } from './policy/expect-continue.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
 import { OpenRequests } from './server/open-requests.js'
-import { createExchangeOpener, createRequestGuard } from './server/request-guard.js'
+import { createExchangeOpener, createRequestAdmission } from './server/request-admission.js'
 import { requestIdFor } from './server/request-id.js'
 import { checkingIntervalMs } from './server/request-timeout.js'
 import { durationMs } from './lib/duration.js'
@@ -69,7 +69,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     childLoggerFactory: logger => logger,
     requestIdHeader: false,
     genReqId: requestIdFor,
-    // Draining is answered by the request guard, in infergate's error shape.
+    // Draining is answered by request admission, in infergate's error shape.
     return503OnClosing: false,
     // Read only by fastify's own buffering parsers, which are removed below: the '*' parser
     // (request-body.ts) enforces each upstream's limit itself.
@@ -77,7 +77,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
     requestTimeout,
     // Slow clients (src/server/request-timeout.ts): both bounds checked often enough to be precise.
-    // A missing Host is refused by the request guard, in infergate's error shape.
+    // A missing Host is refused by request admission, in infergate's error shape.
     http: {
       maxHeaderSize: config.limits.headerBytes,
       headersTimeout,
@@ -104,11 +104,11 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
   app.decorateRequest('gate', null)
   app.setErrorHandler(errorHandler)
-  // CORS (src/server/cors.ts, `cors`): its headers go on before the guard may refuse, preflights are
+  // CORS (src/server/cors.ts, `cors`): its headers go on before admission may refuse, preflights are
   // answered once the target is known to be canonical, before authentication.
   const cors = config.cors === undefined ? undefined : createCors(config.cors, table)
   if (cors !== undefined) app.addHook('onRequest', cors.responseHeaders)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openExchange, openRequests))
+  app.addHook('onRequest', createRequestAdmission(config.limits.pathBytes, state, openExchange, openRequests))
   if (cors !== undefined) app.addHook('onRequest', cors.preflight)
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string

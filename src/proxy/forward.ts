@@ -1,6 +1,6 @@
 /**
  * The handler behind every allowed route: the checked request goes to the upstream's pool as one
- * undici dispatch, and an UpstreamRelay writes the response back as it arrives. The request guard
+ * undici dispatch, and an UpstreamRelay writes the response back as it arrives. Request admission
  * tells the relay when the client goes away.
  * @module
  */

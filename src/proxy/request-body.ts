@@ -16,7 +16,7 @@ import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from '../lib/json-object.js'
 import { readBytes } from '../lib/read-bytes.js'
 import { BodyInvalidError, BodyTooLargeError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
-import { sendContinue } from '../server/expect-continue.js'
+import { sendContinue } from '../policy/expect-continue.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 

@@ -2,7 +2,7 @@
 import { guardsProblems } from '../guards/settings.js'
 import { optionalGroups } from '../profiles/index.js'
 import { durationMs } from '../lib/duration.js'
-import type { Config } from './schema.js'
+import type { Config } from '../config/schema.js'
 
 function httpUrl (value: string): URL | string {
   let url: URL
