@@ -102,7 +102,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
   const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log))
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
-  app.decorateRequest('gate', null)
+  app.decorateRequest('exchange', null)
   app.setErrorHandler(errorHandler)
   // CORS (src/server/cors.ts, `cors`): its headers go on before admission may refuse, preflights are
   // answered once the target is known to be canonical, before authentication.

@@ -1,6 +1,7 @@
 /**
- * Everything the gateway learns about one request, hook by hook: one object per request, created by
- * the first hook, read by the access log and the metrics when the response is over.
+ * The exchange: everything the gateway learns about one request, stage by stage. One object per
+ * request, opened by request admission (the first hook), read by the access log and the metrics when
+ * the response is over. Stages read it with `exchangeOf`, or `routed` once admit ran: never by a cast.
  * @module
  */
 import { performance } from 'node:perf_hooks'
@@ -64,8 +65,30 @@ export class Exchange {
   }
 }
 
+/** An exchange past admit (routing/hooks.ts): its caller is proven and its route matched. */
+export type Routed = Exchange & { match: RouteMatch, principal: Principal }
+
+/** The request's exchange; a stage run before request admission opened it is a wiring mistake. */
+export function exchangeOf (request: FastifyRequest): Exchange {
+  const exchange = request.exchange
+  if (exchange === null) throw new Error(`request ${request.id}: a stage ran before request admission opened its exchange`)
+  return exchange
+}
+
+function isRouted (exchange: Exchange): exchange is Routed {
+  return exchange.match !== undefined && exchange.principal !== undefined
+}
+
+/** The request's exchange once admit set its principal and match; before that, a wiring mistake. */
+export function routed (request: FastifyRequest): Routed {
+  const exchange = exchangeOf(request)
+  if (!isRouted(exchange)) throw new Error(`request ${request.id}: a stage that needs its route ran before admit`)
+  return exchange
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    gate: Exchange | null
+    /** Set by request admission; read with `exchangeOf` or `routed`. */
+    exchange: Exchange | null
   }
 }

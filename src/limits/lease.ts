@@ -33,8 +33,9 @@ export class Lease implements LimitLease {
   }
 
   static of (context: Exchange, store: LimitStore): Lease {
-    context.lease ??= new Lease(store)
-    return context.lease as Lease
+    if (context.lease instanceof Lease) return context.lease
+    const lease = context.lease = new Lease(store)
+    return lease
   }
 
   async holdSlot (key: string, max: number): Promise<boolean> {

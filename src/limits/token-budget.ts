@@ -9,7 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { TokenLimitedError, TokenRequestTooLargeError } from '../errors.js'
-import type { Exchange } from '../exchange/exchange.js'
+import { routed } from '../exchange/exchange.js'
 import type { LimitTable } from './config.js'
 import { includeUsage } from './include-usage.js'
 import { Lease } from './lease.js'
@@ -28,10 +28,10 @@ export function requestedTokens (json: Record<string, unknown>, fallback: number
 
 export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as Exchange
+    const context = routed(request)
     const json = context.json
     if (json === undefined || context.upstream?.config.framework !== 'vllm') return
-    const identity = context.principal?.id as string
+    const identity = context.principal.id
     const limits = table.for(identity).tokens
     if (limits === undefined) return
     const tokens = requestedTokens(json, limits.defaultMaxTokens)

@@ -9,7 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Guards } from '../guards/index.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import { forwardedTracestate, forwardedTraceparent, newTraceparent } from '../observability/trace.js'
-import type { Exchange } from '../exchange/exchange.js'
+import { routed } from '../exchange/exchange.js'
+import type { Upstream } from '../exchange/upstream.js'
 import { createModelLister } from './model-list.js'
 import { UpstreamRelay } from './relay.js'
 import { forwardedBody } from './request-body.js'
@@ -18,10 +19,10 @@ import { upstreamRequestHeaders } from './request-headers.js'
 export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
   const listModels = createModelLister()
   return function forward (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
-    const context = request.gate as Exchange
-    const match = context.match as NonNullable<Exchange['match']>
+    const context = routed(request)
+    const match = context.match
     if (match.route.rule.answer === 'model-list') return listModels(request, reply)
-    const upstream = context.upstream ?? (match.route.candidates[0] as NonNullable<Exchange['upstream']>)
+    const upstream = context.upstream ?? (match.route.candidates[0] as Upstream)
     context.upstream = upstream
     // The client left while its body was read: nothing to forward, nobody to answer.
     if (reply.raw.destroyed) return

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
-import type { Exchange } from '../exchange/exchange.js'
+import { routed, type Exchange } from '../exchange/exchange.js'
 import { bodyCoding } from '../policy/framing.js'
 import { parseJsonObject } from '../lib/json-object.js'
 import { readBytes } from '../lib/read-bytes.js'
@@ -48,8 +48,8 @@ function parseModelBody (body: Buffer, field: string): { json: Record<string, un
 
 export function createBodyParser () {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
-    const context = request.gate as Exchange
-    const route = (context.match as NonNullable<Exchange['match']>).route
+    const context = routed(request)
+    const route = context.match.route
     const source = route.rule.model
     // A model in the path chose the upstream already; one in the body is not read yet (the
     // upstream's own limit is checked once it is chosen, routing/hooks.ts).

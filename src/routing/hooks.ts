@@ -9,7 +9,7 @@ import type { Authenticate } from '../auth/authenticate.js'
 import type { Principal } from '../exchange/principal.js'
 import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
-import type { Exchange } from '../exchange/exchange.js'
+import { exchangeOf, routed, type Exchange } from '../exchange/exchange.js'
 import type { RouteTable } from './route-table.js'
 import { selectUpstream } from './select-upstream.js'
 
@@ -20,7 +20,7 @@ function hasBody (request: FastifyRequest): boolean {
 
 export function createRouteHooks (table: RouteTable, authenticate: Authenticate) {
   function admit (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = request.gate as Exchange
+    const context = exchangeOf(request)
     const principal = authenticate(request, context)
     if (principal instanceof Promise) {
       principal.then(verified => admitRouteSafely(request, context, verified, done), done)
@@ -52,8 +52,8 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
   }
 
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = request.gate as Exchange
-    const match = context.match as NonNullable<Exchange['match']>
+    const context = routed(request)
+    const match = context.match
     if (match.route.rule.model.from === 'body' && context.upstream === undefined) {
       if (context.model === undefined) throw new ModelRequiredError()
       // The body was read within the largest limit of the route's upstreams; this one may allow less.

@@ -19,7 +19,7 @@ import { errorBody } from './error-envelope.js'
 import { awaitsContinue } from '../policy/expect-continue.js'
 import { endConnection, type OpenRequests } from './open-requests.js'
 import { rawErrorResponse } from './raw-response.js'
-import type { Exchange } from '../exchange/exchange.js'
+import { exchangeOf } from '../exchange/exchange.js'
 import { newRequestId } from './request-id.js'
 import { createRequestTimeoutHandler } from './request-timeout.js'
 
@@ -43,7 +43,7 @@ const RETRY_AFTER_S = '1'
 /** `envelopeFor`: the error shape for a target no route matched yet (RouteTable.envelopeFor). */
 export function createErrorHandler (repeats: RepeatLimiter, openRequests: OpenRequests, envelopeFor: (target: string) => ErrorEnvelope) {
   return function errorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-    const context = request.gate as Exchange
+    const context = exchangeOf(request)
     // The parser refused the request midway and answered it; what fails after is the consequence.
     if (context.parserStatus !== undefined) return
     let shown: Shown

@@ -29,7 +29,7 @@ export type OpenExchange = (request: FastifyRequest, reply: FastifyReply) => Exc
 export function createExchangeOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenExchange {
   return function openExchange (request: FastifyRequest, reply: FastifyReply): Exchange {
     const context = new Exchange(request, reply)
-    request.gate = context
+    request.exchange = context
     reply.header('x-request-id', request.id)
     const socket = request.raw.socket
     openRequests.add(context, socket)
