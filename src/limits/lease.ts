@@ -5,7 +5,7 @@
  * by the client, failed upstream, or refused after acquiring), after `context.usage` was read.
  * @module
  */
-import type { LimitLease, Exchange } from '../exchange/exchange.js'
+import type { Exchange, LimitLease } from '../exchange/exchange.js'
 import type { TokenLimits } from './config.js'
 import type { LimitStore, Reservation } from './store.js'
 

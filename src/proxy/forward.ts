@@ -40,7 +40,7 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
     context.traceId = traceparent.slice(3, 35)
     const series = metrics.seriesFor(upstream.name, match.route.rule.id)
     const relay = context.relay = new UpstreamRelay(context, series, guards)
-    // Nothing reads the parsed body past here, and a stream holds its context for minutes: a long
+    // Nothing reads the parsed body past here, and a stream holds its exchange for minutes: a long
     // prompt would stay in the heap twice (the bytes forwarded, and their parse) for as long.
     context.json = undefined
     context.forwardedAt = performance.now()

@@ -2,7 +2,7 @@
  * Every refusal and failure as one small JSON body in its client's envelope (error-envelope.ts), from
  * the one error table (src/errors.ts): status, `Retry-After` when retrying can help, never when it
  * cannot, `Connection: close` when a body may still be arriving. The request id is in `x-request-id`
- * too (set when the request's context opened). Framework errors are mapped, with messages of
+ * too (set when the request's exchange opened). Framework errors are mapped, with messages of
  * infergate's own (fastify's echo the target or a header); anything unforeseen is logged and shown
  * only as `IG_ERR_INTERNAL`.
  * @module
