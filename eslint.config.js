@@ -1,5 +1,6 @@
 import neostandard from 'neostandard'
 import tseslint from 'typescript-eslint'
+import { exchangeReads, layering } from './eslint.layers.js'
 
 export default [
   ...neostandard({ ts: true, ignores: ['dist/**', 'bench/results/**'] }),
@@ -14,5 +15,8 @@ export default [
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error'
     }
-  }
+  },
+  // src/ in layers, each importing only those below it; the request state read by its accessors.
+  ...layering,
+  ...exchangeReads
 ]

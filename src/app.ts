@@ -5,9 +5,10 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import { createIdentities } from './auth/identities.js'
-import { durationMs } from './config/duration.js'
 import type { Config } from './config/schema.js'
 import { RouteNotAllowedError, shown } from './errors.js'
+import type { GatewayState } from './exchange/gateway-state.js'
+import type { Upstream } from './exchange/upstream.js'
 import { createGuards } from './guards/index.js'
 import { Readiness } from './health/readiness.js'
 import { registerHealthRoutes } from './health/routes.js'
@@ -17,19 +18,20 @@ import { RepeatLimiter } from './observability/repeat-limiter.js'
 import { createLimits } from './limits/hooks.js'
 import { createForwarder } from './proxy/forward.js'
 import { createBodyParser } from './proxy/request-body.js'
-import { createUpstream, type Upstream } from './proxy/upstreams.js'
+import { createUpstream } from './proxy/upstreams.js'
 import { createRouteHooks } from './routing/hooks.js'
 import { RouteTable } from './routing/route-table.js'
 import { createCors } from './server/cors.js'
 import { limitConnectionsPerClient } from './server/connection-limit.js'
 import { createClientErrorHandler, createErrorHandler } from './server/error-handler.js'
-import { handleExpect } from './server/expect-continue.js'
+import { handleExpect } from './policy/expect-continue.js'
 import { LogDestination } from './server/log-destination.js'
 import { loggerOptions } from './server/logger.js'
 import { OpenRequests } from './server/open-requests.js'
-import { createContextOpener, createRequestGuard, type GatewayState } from './server/request-guard.js'
+import { createExchangeOpener, createRequestAdmission } from './server/request-admission.js'
 import { requestIdFor } from './server/request-id.js'
 import { checkingIntervalMs } from './server/request-timeout.js'
+import { durationMs } from './lib/duration.js'
 import { pathLength } from './policy/request-target.js'
 import { VERSION } from './version.js'
 
@@ -67,7 +69,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     childLoggerFactory: logger => logger,
     requestIdHeader: false,
     genReqId: requestIdFor,
-    // Draining is answered by the request guard, in infergate's error shape.
+    // Draining is answered by request admission, in infergate's error shape.
     return503OnClosing: false,
     // Read only by fastify's own buffering parsers, which are removed below: the '*' parser
     // (request-body.ts) enforces each upstream's limit itself.
@@ -75,7 +77,7 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     keepAliveTimeout: durationMs(config.server.keepAliveTimeout),
     requestTimeout,
     // Slow clients (src/server/request-timeout.ts): both bounds checked often enough to be precise.
-    // A missing Host is refused by the request guard, in infergate's error shape.
+    // A missing Host is refused by request admission, in infergate's error shape.
     http: {
       maxHeaderSize: config.limits.headerBytes,
       headersTimeout,
@@ -89,24 +91,24 @@ export async function buildGateway (config: Config): Promise<Gateway> {
     // Targets the router cannot even decode (malformed or non-UTF-8 escapes) never reach a hook:
     // they get their context here, and so their access line, audit event and x-request-id.
     frameworkErrors: (error, request, reply) => {
-      openContext(request, reply)
+      openExchange(request, reply)
       errorHandler(error, request, reply)
     }
   })
   const maxPerClient = config.server.maxConnectionsPerClient
   if (maxPerClient !== undefined) limitConnectionsPerClient(app.server, maxPerClient, metrics)
   handleExpect(app.server)
-  const openContext = createContextOpener(createObserver(metrics, app.log, config.logging), openRequests)
+  const openExchange = createExchangeOpener(createObserver(metrics, app.log, config.logging), openRequests)
   const refuseConnection = createClientErrorHandler(openRequests, createConnectionObserver(metrics, app.log))
   const identities = await createIdentities(config, metrics, app.log)
   const { admit, selectByBodyModel } = createRouteHooks(table, identities.authenticate)
-  app.decorateRequest('gate', null)
+  app.decorateRequest('exchange', null)
   app.setErrorHandler(errorHandler)
-  // CORS (src/server/cors.ts, `cors`): its headers go on before the guard may refuse, preflights are
+  // CORS (src/server/cors.ts, `cors`): its headers go on before admission may refuse, preflights are
   // answered once the target is known to be canonical, before authentication.
   const cors = config.cors === undefined ? undefined : createCors(config.cors, table)
   if (cors !== undefined) app.addHook('onRequest', cors.responseHeaders)
-  app.addHook('onRequest', createRequestGuard(config.limits.pathBytes, state, openContext, openRequests))
+  app.addHook('onRequest', createRequestAdmission(config.limits.pathBytes, state, openExchange, openRequests))
   if (cors !== undefined) app.addHook('onRequest', cors.preflight)
   app.setNotFoundHandler((request) => {
     const target = request.raw.url as string

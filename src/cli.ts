@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { stringify } from 'yaml'
 import { generateKey, hashKey } from './auth/api-keys.js'
-import { loadConfigFile } from './config/load.js'
+import { loadConfigFile } from './config-load/load.js'
 import { maskSecrets } from './config/mask.js'
 import { VERSION } from './version.js'
 
@@ -53,7 +53,7 @@ async function readStdin (): Promise<string> {
 async function serve (file: string): Promise<void> {
   const config = await loadConfigFile(file)
   // Loaded only here: the other commands start in a fraction of the time without the server stack.
-  const { startGateway } = await import('./server/serve.js')
+  const { startGateway } = await import('./serve.js')
   const gateway = await startGateway(config)
   const stop = (signal: string): void => {
     gateway.app.log.info({ signal }, 'shutting down')

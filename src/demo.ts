@@ -5,11 +5,11 @@
  */
 import { fileURLToPath } from 'node:url'
 import { generateKey, hashKey } from './auth/api-keys.js'
-import { loadConfigFile } from './config/load.js'
+import { loadConfigFile } from './config-load/load.js'
 import type { Config } from './config/schema.js'
 import { startEmulator } from './emulators/index.js'
 import { isListenFailure, type Listener } from './server/listen-failure.js'
-import { startGateway, type RunningGateway } from './server/serve.js'
+import { startGateway, type RunningGateway } from './serve.js'
 
 const DEMO_CONFIG = fileURLToPath(new URL('../config/demo.yaml', import.meta.url))
 

@@ -6,8 +6,8 @@
  */
 import { fileURLToPath } from 'node:url'
 import { hashKey } from '../../src/auth/api-keys.js'
-import type * as Load from '../../src/config/load.js'
-import type * as Serve from '../../src/server/serve.js'
+import type * as Load from '../../src/config-load/load.js'
+import type * as Serve from '../../src/serve.js'
 import type { Backends } from '../lib/backends.js'
 import { distModule } from '../lib/build.js'
 import { firstMissing, type Contender } from '../lib/contender.js'
@@ -64,8 +64,8 @@ export function infergate (entry: InfergateEntry): Contender {
 }
 
 export async function serve (config: ConfigObject): Promise<NodeService> {
-  const { parseConfig } = await import(distModule('config/load.js')) as typeof Load
-  const { startGateway } = await import(distModule('server/serve.js')) as typeof Serve
+  const { parseConfig } = await import(distModule('config-load/load.js')) as typeof Load
+  const { startGateway } = await import(distModule('serve.js')) as typeof Serve
   const gateway = await startGateway(parseConfig(JSON.stringify(config), 'bench config'))
   return { info: gateway.url, close: () => gateway.shutdown() }
 }

@@ -14,12 +14,12 @@ const BUILD_INFO = fileURLToPath(new URL('node_modules/.cache/infergate-bench.ts
 /** Compiles src/ into dist/ (`npm run build`), incrementally. */
 export function buildDist (): void {
   // tsc trusts its record: with dist/ gone, it would emit nothing
-  if (!existsSync(new URL('dist/server/serve.js', ROOT))) rmSync(BUILD_INFO, { force: true })
+  if (!existsSync(new URL('dist/serve.js', ROOT))) rmSync(BUILD_INFO, { force: true })
   const tsc = fileURLToPath(new URL('node_modules/typescript/bin/tsc', ROOT))
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', BUILD_INFO], { cwd: fileURLToPath(ROOT), stdio: 'inherit' })
 }
 
-/** A module of the compiled gateway, by its path under src/ (`server/serve.js`). */
+/** A module of the compiled gateway, by its path under src/ (`serve.js`). */
 export function distModule (path: string): string {
   return new URL(`dist/${path}`, ROOT).href
 }

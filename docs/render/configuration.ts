@@ -3,7 +3,8 @@
  * `description`, one table per top-level key. A key without a description is an error naming it.
  * @module
  */
-import { ConfigSchema, DURATION_PATTERN } from '../../src/config/schema.js'
+import { ConfigSchema } from '../../src/config/schema.js'
+import { DURATION_PATTERN } from '../../src/lib/duration.js'
 import { code, document, generatedNotice, table } from './markdown.js'
 
 /** The parts of a JSON schema node (TypeBox builds plain JSON Schema) that the reference shows. */

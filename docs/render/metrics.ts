@@ -4,7 +4,7 @@
  * @module
  */
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import { parseConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config-load/load.js'
 import { GatewayMetrics } from '../../src/observability/metrics.js'
 import { code, document, generatedNotice, table } from './markdown.js'
 

@@ -6,8 +6,8 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { ApiKeyConfig } from '../config/schema.js'
-import { compileModelPatterns } from '../routing/model-patterns.js'
-import type { Principal } from './principal.js'
+import { compileModelPatterns } from '../lib/model-patterns.js'
+import type { Principal } from '../exchange/principal.js'
 
 export function hashKey (key: string): string {
   return createHash('sha256').update(key).digest('hex')

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify'
 import { AuthUnavailableError, UnauthenticatedError } from '../errors.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import type { ApiKeyStore } from './api-keys.js'
 import { MAX_API_KEY_LENGTH, presentedCredential } from './credentials.js'
 import { JwtRejectedError, looksLikeJwt, type JwtVerifier } from './jwt.js'
-import type { Principal } from './principal.js'
+import type { Principal } from '../exchange/principal.js'
 
 const API_KEY_MESSAGES = { unknown: 'unknown credential', expired: 'API key expired', revoked: 'API key revoked' } as const
 const invalidToken = (reason: string) => `invalid token (${reason})`
@@ -17,12 +17,12 @@ export function createAuthenticator (apiKeys: ApiKeyStore, jwt: JwtVerifier) {
   // Byte lengths: both headers only carry visible ASCII (Bearer) or latin1 (x-api-key), one byte a character.
   const maxCredential = Math.max(MAX_API_KEY_LENGTH, jwt.maxTokenBytes)
 
-  function refuse (context: RequestContext, reason: string, message: string): never {
+  function refuse (context: Exchange, reason: string, message: string): never {
     context.refusalReason = reason
     throw new UnauthenticatedError(message)
   }
 
-  return function authenticate (request: FastifyRequest, context: RequestContext): Principal | Promise<Principal> {
+  return function authenticate (request: FastifyRequest, context: Exchange): Principal | Promise<Principal> {
     const credential = presentedCredential(request.headers, maxCredential)
     if (!credential.ok) refuse(context, credential.reason, credential.message)
     const value = credential.value

@@ -12,12 +12,12 @@ import {
   createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify,
   type JWK, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions
 } from 'jose'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { JwtIssuerConfig } from '../config/schema.js'
 import { ConfigInvalidError } from '../errors.js'
-import { compileModelPatterns, type ModelMatcher } from '../routing/model-patterns.js'
+import { compileModelPatterns, type ModelMatcher } from '../lib/model-patterns.js'
 import { RemoteJwks } from './jwks.js'
-import type { Principal } from './principal.js'
+import type { Principal } from '../exchange/principal.js'
 import { TokenCache } from './token-cache.js'
 
 /** Why a token was refused: a bounded set (a metric label). */

@@ -1,4 +1,4 @@
-import type { Principal } from './principal.js'
+import type { Principal } from '../exchange/principal.js'
 
 interface Entry {
   readonly principal: Principal

@@ -6,10 +6,10 @@
  * @module
  */
 import Type, { type Static } from 'typebox'
+import { DURATION_PATTERN } from '../lib/duration.js'
 import { FRAMEWORKS } from '../profiles/types.js'
 
 /** Milliseconds as a number, or a string with a unit: "250ms", "30s", "5m", "1h", "1 minute". */
-export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hour|hours)\\s*$'
 const Duration = (defaultValue: string | undefined, description: string) => Type.Union([
   Type.Integer({ minimum: 0 }),
   Type.String({ pattern: DURATION_PATTERN })

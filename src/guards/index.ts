@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config/schema.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
-import { headerKey } from '../proxy/client-headers.js'
+import { headerKey } from '../lib/header-key.js'
 import { scrubbedBody, scrubs } from './error-scrub.js'
 import { planUpstream, type UpstreamPlan } from './plan.js'
 import { createRequestCheck } from './request-check.js'

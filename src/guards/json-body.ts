@@ -4,7 +4,7 @@
  * ask. The walk is iterative: JSON.parse accepts nesting far deeper than the call stack.
  * @module
  */
-import { isObject } from '../proxy/json-object.js'
+import { isObject } from '../lib/json-object.js'
 
 /** Keys whose value is (or holds) media a multimodal backend fetches or decodes. */
 const MEDIA_KEYS: ReadonlySet<string> = new Set(['image_url', 'video_url', 'audio_url', 'input_audio'])

@@ -6,7 +6,7 @@
  * a short regular expression that compiles.
  * @module
  */
-import { isObject } from '../proxy/json-object.js'
+import { isObject } from '../lib/json-object.js'
 
 export interface SchemaLimits {
   readonly maxDepth: number

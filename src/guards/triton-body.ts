@@ -10,8 +10,8 @@ import { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
 import { BodyInvalidError, GuardUncheckableError } from '../errors.js'
 import { bodyCoding } from '../policy/framing.js'
-import { readBytes } from '../proxy/request-body.js'
-import { parseJsonObject } from '../proxy/json-object.js'
+import { readBytes } from '../lib/read-bytes.js'
+import { parseJsonObject } from '../lib/json-object.js'
 
 const HEADER_LENGTH = 'inference-header-content-length'
 

@@ -4,8 +4,8 @@
  * while and concurrent /readyz calls share one probe, so probes cannot be used to flood a backend.
  * @module
  */
-import { durationMs } from '../config/duration.js'
-import type { Upstream } from '../proxy/upstreams.js'
+import { durationMs } from '../lib/duration.js'
+import type { Upstream } from '../exchange/upstream.js'
 
 export interface ProbeResult {
   readonly name: string

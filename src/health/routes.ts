@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { GatewayState } from '../server/request-guard.js'
+import type { GatewayState } from '../exchange/gateway-state.js'
 import type { Readiness } from './readiness.js'
 
 /** /healthz (the process) and /readyz (the upstreams): no credential, never forwarded. */

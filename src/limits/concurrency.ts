@@ -5,7 +5,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ConcurrencyLimitedError } from '../errors.js'
-import type { RequestContext } from '../server/request-context.js'
+import { routed } from '../exchange/exchange.js'
 import type { LimitTable } from './config.js'
 import { Lease } from './lease.js'
 import type { LimitStore } from './store.js'
@@ -15,8 +15,8 @@ const RETRY_AFTER_S = '1'
 
 export function createConcurrencyLimiter (table: LimitTable, store: LimitStore) {
   return async function limitConcurrency (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as RequestContext
-    const identity = context.principal?.id as string
+    const context = routed(request)
+    const identity = context.principal.id
     const max = table.for(identity).concurrency
     if (max === undefined || await Lease.of(context, store).holdSlot(`concurrency:${identity}`, max)) return
     reply.header('retry-after', RETRY_AFTER_S)

@@ -3,7 +3,7 @@
  * defaults, field by field for `tokens`.
  * @module
  */
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Config } from '../config/schema.js'
 
 export type RateLimitConfig = NonNullable<Config['rateLimit']>

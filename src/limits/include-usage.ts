@@ -5,11 +5,11 @@
  * chunk from its stream again (sse-usage-filter.ts). Every other stream is relayed untouched.
  * @module
  */
-import { isObject } from '../proxy/json-object.js'
-import type { RequestContext } from '../server/request-context.js'
+import { isObject } from '../lib/json-object.js'
+import type { Exchange } from '../exchange/exchange.js'
 
 // Routes whose streams report usage only when asked (the Responses API always reports it): rule.usage.
-const asksOnRequest = (context: RequestContext): boolean => context.match?.route.rule.usage === 'openai-when-asked'
+const asksOnRequest = (context: Exchange): boolean => context.match?.route.rule.usage === 'openai-when-asked'
 
 const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
   const options = json?.['stream_options']
@@ -17,12 +17,12 @@ const asksForUsage = (json: Record<string, unknown> | undefined): boolean => {
 }
 
 /** Whether a stream of this request ends with a usage chunk (else its tail is not worth keeping). */
-export function streamReportsUsage (context: RequestContext): boolean {
+export function streamReportsUsage (context: Exchange): boolean {
   return !asksOnRequest(context) || asksForUsage(context.json)
 }
 
 /** Asks the upstream for the stream's usage when the client did not. */
-export function includeUsage (context: RequestContext, json: Record<string, unknown>): void {
+export function includeUsage (context: Exchange, json: Record<string, unknown>): void {
   if (json['stream'] !== true || !asksOnRequest(context)) return
   const options = json['stream_options']
   if (asksForUsage(json)) return

@@ -5,7 +5,7 @@
  * by the client, failed upstream, or refused after acquiring), after `context.usage` was read.
  * @module
  */
-import type { LimitLease, RequestContext } from '../server/request-context.js'
+import type { Exchange, LimitLease } from '../exchange/exchange.js'
 import type { TokenLimits } from './config.js'
 import type { LimitStore, Reservation } from './store.js'
 
@@ -32,9 +32,10 @@ export class Lease implements LimitLease {
     this.#store = store
   }
 
-  static of (context: RequestContext, store: LimitStore): Lease {
-    context.lease ??= new Lease(store)
-    return context.lease as Lease
+  static of (context: Exchange, store: LimitStore): Lease {
+    if (context.lease instanceof Lease) return context.lease
+    const lease = context.lease = new Lease(store)
+    return lease
   }
 
   async holdSlot (key: string, max: number): Promise<boolean> {
@@ -47,7 +48,7 @@ export class Lease implements LimitLease {
     return await held.reservation
   }
 
-  release (context: RequestContext): void {
+  release (context: Exchange): void {
     const slot = this.#slot
     if (slot !== undefined) {
       slot.lease.then(lease => lease === undefined ? undefined : this.#store.release(slot.key, lease)).catch(ignore)

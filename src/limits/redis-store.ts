@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { Redis } from 'ioredis'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import { Availability } from './availability.js'
 import type { RateLimitConfig } from './config.js'

@@ -8,14 +8,14 @@
 import fastifyRateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { RateLimitedError } from '../errors.js'
-import type { RequestContext } from '../server/request-context.js'
+import { routed } from '../exchange/exchange.js'
 import type { LimitTable } from './config.js'
 import type { LimitStore } from './store.js'
 
 type Callback = (error: Error | null, result?: { current: number, ttl: number }) => void
 type Limiter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 
-const identityOf = (request: FastifyRequest): string => (request.gate as RequestContext).principal?.id as string
+const identityOf = (request: FastifyRequest): string => routed(request).principal.id
 
 export function createRequestLimiter (app: FastifyInstance, table: LimitTable, store: LimitStore): Limiter {
   const windowOf = (identity: string) => table.for(identity).requests as NonNullable<ReturnType<LimitTable['for']>['requests']>

@@ -16,7 +16,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { TokenLimitedError, TokenRequestTooLargeError } from '../errors.js'
 import { usageDialectOf } from '../observability/usage-dialects.js'
-import type { RequestContext } from '../server/request-context.js'
+import { routed } from '../exchange/exchange.js'
 import type { LimitTable } from './config.js'
 import { includeUsage } from './include-usage.js'
 import { Lease } from './lease.js'
@@ -43,13 +43,13 @@ export function requestedTokens (json: Record<string, unknown>, capFields: reado
 
 export function createTokenBudget (table: LimitTable, store: LimitStore) {
   return async function reserveTokens (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as RequestContext
+    const context = routed(request)
     const json = context.json
     const rule = context.match?.route.rule
     const dialect = usageDialectOf(context)
     // A route that generates nothing (count_tokens) spends no budget.
     if (dialect === undefined || (json === undefined && rule?.model.from !== 'form')) return
-    const identity = context.principal?.id as string
+    const identity = context.principal.id
     const limits = table.for(identity).tokens
     if (limits === undefined) return
     const tokens = json === undefined ? limits.defaultMaxTokens : requestedTokens(json, dialect.capFields, limits.defaultMaxTokens, rule?.batch)

@@ -9,7 +9,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { Config } from '../config/schema.js'
 import { HotMetric, type CounterSeries, type GaugeSeries, type HistogramSeries } from './hot-metric.js'
-import type { TokenUsage } from './usage.js'
+import type { TokenUsage } from '../exchange/token-usage.js'
 
 const PREFIX = 'infergate_'
 // Seconds: from sub-millisecond gateway work to multi-minute generations.

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config/schema.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { auditEventFor, upstreamErrorKind } from './audit-events.js'
 import type { GatewayMetrics } from './metrics.js'
 import { redactBody } from './redact.js'
@@ -26,7 +26,7 @@ const seconds = (from: number, to: number) => (to - from) / 1000
 const round = (ms: number) => Math.round(ms * 1000) / 1000
 
 export function createObserver (metrics: GatewayMetrics, log: FastifyBaseLogger, logging: Config['logging']) {
-  return function observeEnd (context: RequestContext): void {
+  return function observeEnd (context: Exchange): void {
     const { request, reply } = context
     const response = reply.raw
     const now = performance.now()

@@ -6,8 +6,9 @@
  * @module
  */
 import type { UsageDialectName } from '../profiles/types.js'
-import type { RequestContext } from '../server/request-context.js'
-import { joined, lastUsageObject, usageFromTail, type TokenUsage } from './usage.js'
+import type { Exchange } from '../exchange/exchange.js'
+import type { TokenUsage } from '../exchange/token-usage.js'
+import { joined, lastUsageObject, usageFromTail } from './usage.js'
 
 type UsageObject = Record<string, unknown>
 
@@ -83,13 +84,13 @@ export const USAGE_DIALECTS: Readonly<Record<UsageDialectName, UsageDialect>> = 
 }
 
 /** The route's dialect; undefined for a route that generates no tokens (count_tokens, metadata). */
-export function usageDialectOf (context: RequestContext): UsageDialect | undefined {
+export function usageDialectOf (context: Exchange): UsageDialect | undefined {
   const usage = context.match?.route.rule.usage
   return usage === undefined ? undefined : USAGE_DIALECTS[usage]
 }
 
 /** The usage of the response now over, read from what the relay kept of it. */
-export function responseUsage (context: RequestContext): TokenUsage | undefined {
+export function responseUsage (context: Exchange): TokenUsage | undefined {
   const tail = context.tail
   return tail === undefined ? undefined : usageDialectOf(context)?.read(tail, context.streamed, context.streamHeadUsage)
 }

@@ -3,17 +3,13 @@
  * `usage` object of a JSON body) without holding or re-parsing the whole body.
  * @module
  */
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
+import type { TokenUsage } from '../exchange/token-usage.js'
 
 /** Enough for a usage chunk and the `[DONE]` after it. */
 const TAIL_BYTES = 2048
 /** The key both the tail reader and the stream's usage filter look for. */
 export const USAGE_KEY = Buffer.from('"usage"')
-
-export interface TokenUsage {
-  readonly promptTokens: number
-  readonly completionTokens: number
-}
 
 /** The token counts of a parsed `usage` object, if it has them. */
 export function tokenUsage (usage: Record<string, unknown>): TokenUsage | undefined {
@@ -24,7 +20,7 @@ export function tokenUsage (usage: Record<string, unknown>): TokenUsage | undefi
   return { promptTokens: prompt, completionTokens: completion }
 }
 
-export function keepTail (context: RequestContext, chunk: Buffer): void {
+export function keepTail (context: Exchange, chunk: Buffer): void {
   const tail = context.tail ??= []
   tail.push(chunk)
   context.tailBytes += chunk.length

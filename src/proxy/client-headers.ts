@@ -1,6 +1,6 @@
 /**
  * Request headers by which a client would speak for a proxy in front of the backend (its address, the
- * original URL, method or scheme, the user), as data; and the one way header names are compared.
+ * original URL, method or scheme, the user), as data.
  * @module
  */
 
@@ -61,9 +61,3 @@ export function proxyPrefixed (name: string): boolean {
  * `X_Api_Key` as `X-Api-Key`, so it would smuggle any name past a list of dash spellings.
  */
 export const underscored = (name: string): boolean => name.includes('_')
-
-/** A header name as a backend may read it: lower-case, `_` as `-`. Guards and config compare this. */
-export function headerKey (name: string): string {
-  const lower = name.toLowerCase()
-  return lower.includes('_') ? lower.replaceAll('_', '-') : lower
-}

@@ -1,6 +1,6 @@
 /**
  * The handler behind every allowed route: the checked request goes to the upstream's pool as one
- * undici dispatch, and an UpstreamRelay writes the response back as it arrives. The request guard
+ * undici dispatch, and an UpstreamRelay writes the response back as it arrives. Request admission
  * tells the relay when the client goes away.
  * @module
  */
@@ -9,7 +9,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Guards } from '../guards/index.js'
 import type { GatewayMetrics } from '../observability/metrics.js'
 import { forwardedTracestate, forwardedTraceparent, newTraceparent } from '../observability/trace.js'
-import type { RequestContext } from '../server/request-context.js'
+import { routed } from '../exchange/exchange.js'
+import type { Upstream } from '../exchange/upstream.js'
 import { createModelLister } from './model-list.js'
 import { UpstreamRelay } from './relay.js'
 import { forwardedBody } from './request-body.js'
@@ -18,10 +19,10 @@ import { upstreamRequestHeaders } from './request-headers.js'
 export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
   const listModels = createModelLister()
   return function forward (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
-    const context = request.gate as RequestContext
-    const match = context.match as NonNullable<RequestContext['match']>
+    const context = routed(request)
+    const match = context.match
     if (match.route.rule.answer === 'model-list') return listModels(request, reply)
-    const upstream = context.upstream ?? (match.route.candidates[0] as NonNullable<RequestContext['upstream']>)
+    const upstream = context.upstream ?? (match.route.candidates[0] as Upstream)
     context.upstream = upstream
     // The client left while its body was read: nothing to forward, nobody to answer.
     if (reply.raw.destroyed) return
@@ -39,7 +40,7 @@ export function createForwarder (metrics: GatewayMetrics, guards: Guards) {
     context.traceId = traceparent.slice(3, 35)
     const series = metrics.seriesFor(upstream.name, match.route.rule.id)
     const relay = context.relay = new UpstreamRelay(context, series, guards)
-    // Nothing reads the parsed body past here, and a stream holds its context for minutes: a long
+    // Nothing reads the parsed body past here, and a stream holds its exchange for minutes: a long
     // prompt would stay in the heap twice (the bytes forwarded, and their parse) for as long.
     context.json = undefined
     context.forwardedAt = performance.now()

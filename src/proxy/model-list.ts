@@ -6,9 +6,9 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { UpstreamBadResponseError } from '../errors.js'
-import type { RequestContext } from '../server/request-context.js'
+import { routed } from '../exchange/exchange.js'
 import { upstreamError } from './upstream-errors.js'
-import type { Upstream } from './upstreams.js'
+import type { Upstream } from '../exchange/upstream.js'
 
 const CACHE_MS = 2000
 
@@ -49,9 +49,9 @@ export function createModelLister () {
   }
 
   return async function listModels (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const context = request.gate as RequestContext
-    const route = (context.match as NonNullable<RequestContext['match']>).route
-    const mayUse = (context.principal as NonNullable<RequestContext['principal']>).mayUse
+    const context = routed(request)
+    const route = context.match.route
+    const mayUse = context.principal.mayUse
     const path = route.rule.path
     const results = await Promise.allSettled(route.candidates.map(upstream => listOf(upstream, path)))
     const data: ModelEntry[] = []

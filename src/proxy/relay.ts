@@ -14,7 +14,7 @@ import { UsageChunkFilter } from '../limits/sse-usage-filter.js'
 import type { RouteSeries } from '../observability/metrics.js'
 import { usageDialectOf } from '../observability/usage-dialects.js'
 import { keepTail, lastUsageObject, tokenUsage } from '../observability/usage.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { clientResponseHeaders, withGatewayHeaders } from './response-headers.js'
 import { upstreamError } from './upstream-errors.js'
 
@@ -27,7 +27,7 @@ type Headers = Record<string, string | string[] | undefined>
 const HEAD_BYTES = 4096
 
 export class UpstreamRelay implements Dispatcher.DispatchHandler {
-  readonly #context: RequestContext
+  readonly #context: Exchange
   readonly #series: RouteSeries
   readonly #guards: Guards
   /** Responses of routes reporting usage (`rule.usage`) end with it: the last bytes are kept to read it. */
@@ -51,7 +51,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
   #headers: Headers | undefined = undefined
   #onDrain: (() => void) | undefined = undefined
 
-  constructor (context: RequestContext, series: RouteSeries, guards: Guards) {
+  constructor (context: Exchange, series: RouteSeries, guards: Guards) {
     this.#context = context
     this.#series = series
     this.#guards = guards
@@ -173,7 +173,7 @@ export class UpstreamRelay implements Dispatcher.DispatchHandler {
     return data
   }
 
-  #readHead (context: RequestContext, chunk: Buffer): void {
+  #readHead (context: Exchange, chunk: Buffer): void {
     // The opening event is nearly always whole in the first chunk: no copy then.
     const head = this.#head === undefined ? chunk : Buffer.concat([this.#head, chunk])
     const usage = lastUsageObject(head)

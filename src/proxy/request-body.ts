@@ -11,13 +11,14 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { FastifyRequest } from 'fastify'
-import type { RequestContext } from '../server/request-context.js'
+import { routed, type Exchange } from '../exchange/exchange.js'
 import { bodyCoding } from '../policy/framing.js'
 import { modelInBody, type RouteRule } from '../profiles/types.js'
-import { parseJsonObject } from './json-object.js'
+import { parseJsonObject } from '../lib/json-object.js'
+import { readBytes } from '../lib/read-bytes.js'
 import { FORM_MEDIA_TYPE, formDelimiter, readFormFields } from './multipart-form.js'
 import { BodyInvalidError, BodyTooLargeError, FormInvalidError, MediaTypeUnsupportedError, ModelRequiredError, shown } from '../errors.js'
-import { sendContinue } from '../server/expect-continue.js'
+import { sendContinue } from '../policy/expect-continue.js'
 
 type Done = (err: Error | null, body?: unknown) => void
 
@@ -37,47 +38,8 @@ function isJsonMediaType (contentType: string | undefined): boolean {
   return contentType !== undefined && JSON_MEDIA_TYPE.test(contentType)
 }
 
-/**
- * Reads `payload` to its end, or only until `until` bytes have arrived (then it is paused there and
- * the rest stays unread; `ended` tells which). More than `limit` bytes: BodyTooLargeError.
- */
-export function readBytes (
-  payload: Readable, limit: number, until: number, done: (err: Error | null, bytes?: Buffer, ended?: boolean) => void
-): void {
-  const chunks: Buffer[] = []
-  let length = 0
-  const bytes = () => chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, length)
-  function onData (chunk: Buffer): void {
-    length += chunk.length
-    if (length > limit) {
-      cleanup()
-      payload.pause()
-      done(new BodyTooLargeError(limit))
-      return
-    }
-    chunks.push(chunk)
-    if (length >= until) {
-      cleanup()
-      payload.pause()
-      done(null, bytes(), false)
-    }
-  }
-  function onEnd (): void {
-    cleanup()
-    done(null, bytes(), true)
-  }
-  function onError (err: Error): void {
-    cleanup()
-    done(err)
-  }
-  function cleanup (): void {
-    payload.off('data', onData).off('end', onEnd).off('error', onError)
-  }
-  payload.on('data', onData).on('end', onEnd).on('error', onError)
-}
-
 /** What to forward: the bytes received (or stream), or `context.json` re-serialised when a hook changed it. */
-export function forwardedBody (request: FastifyRequest, context: RequestContext): Buffer | Readable | undefined {
+export function forwardedBody (request: FastifyRequest, context: Exchange): Buffer | Readable | undefined {
   if (context.jsonChanged) request.body = Buffer.from(JSON.stringify(context.json))
   return request.body as Buffer | Readable | undefined
 }
@@ -112,8 +74,8 @@ function parseModelForm (body: Buffer, delimiter: Buffer, field: string): string
 
 export function createBodyParser () {
   return function parseBody (request: FastifyRequest, payload: IncomingMessage, done: Done): void {
-    const context = request.gate as RequestContext
-    const route = (context.match as NonNullable<RequestContext['match']>).route
+    const context = routed(request)
+    const route = context.match.route
     const source = route.rule.model
     // JSON bodies are parsed: those naming the model, and those the rule checks (`jsonBody`).
     const jsonField = source.from === 'body' ? source.field : route.rule.jsonBody?.modelField

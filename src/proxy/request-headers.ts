@@ -8,8 +8,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { HeaderFilter } from '../guards/index.js'
 import { CLIENT_PROXY_NAMES, proxyPrefixed, underscored } from './client-headers.js'
-import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
-import type { Upstream } from './upstreams.js'
+import { connectionListed, HOP_BY_HOP } from '../lib/hop-by-hop.js'
+import type { Upstream } from '../exchange/upstream.js'
 
 const NEVER_FORWARDED: ReadonlySet<string> = new Set([
   ...HOP_BY_HOP,

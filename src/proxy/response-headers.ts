@@ -1,4 +1,4 @@
-import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js'
+import { connectionListed, HOP_BY_HOP } from '../lib/hop-by-hop.js'
 
 type Headers = Record<string, string | string[] | undefined>
 

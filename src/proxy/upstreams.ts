@@ -4,26 +4,12 @@
  * @module
  */
 import { Pool } from 'undici'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Config, UpstreamConfig } from '../config/schema.js'
 import { profiles } from '../profiles/index.js'
-import type { Profile } from '../profiles/types.js'
-import { headerKey } from './client-headers.js'
-import { compileModelPatterns, type ModelMatcher } from '../routing/model-patterns.js'
-
-export interface Upstream {
-  readonly name: string
-  readonly config: UpstreamConfig
-  readonly profile: Profile
-  readonly pool: Pool
-  readonly servesModel: ModelMatcher
-  /** Largest request body: its own `limits.bodyBytes`, else the global one. */
-  readonly bodyBytes: number
-  /** `[name, value, …]` appended to every forwarded request (config `headers`). */
-  readonly extraHeaders: readonly string[]
-  /** Client headers of these names (as `headerKey` gives them) are dropped: the configured value wins. */
-  readonly configuredHeaderNames: ReadonlySet<string>
-}
+import { headerKey } from '../lib/header-key.js'
+import { compileModelPatterns } from '../lib/model-patterns.js'
+import type { Upstream } from '../exchange/upstream.js'
 
 export function createUpstream (config: UpstreamConfig, limits: Config['limits']): Upstream {
   const pool = new Pool(config.url, {

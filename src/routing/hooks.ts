@@ -6,11 +6,11 @@
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { Authenticate } from '../auth/authenticate.js'
-import type { Principal } from '../auth/principal.js'
+import type { Principal } from '../exchange/principal.js'
 import { BodyNotAllowedError, BodyTooLargeError, ModelRequiredError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import { modelInBody } from '../profiles/types.js'
-import type { RequestContext } from '../server/request-context.js'
+import { exchangeOf, routed, type Exchange } from '../exchange/exchange.js'
 import type { RouteTable } from './route-table.js'
 import { selectUpstream } from './select-upstream.js'
 
@@ -21,7 +21,7 @@ function hasBody (request: FastifyRequest): boolean {
 
 export function createRouteHooks (table: RouteTable, authenticate: Authenticate) {
   function admit (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = request.gate as RequestContext
+    const context = exchangeOf(request)
     const principal = authenticate(request, context)
     if (principal instanceof Promise) {
       principal.then(verified => admitRouteSafely(request, context, verified, done), done)
@@ -30,7 +30,7 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
     }
   }
 
-  function admitRoute (request: FastifyRequest, context: RequestContext, principal: Principal, done: HookHandlerDoneFunction): void {
+  function admitRoute (request: FastifyRequest, context: Exchange, principal: Principal, done: HookHandlerDoneFunction): void {
     context.principal = principal
     const target = request.raw.url as string
     const match = table.match(request.method, target)
@@ -44,7 +44,7 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
   }
 
   /** Refusals thrown after an await must still reach fastify's error path. */
-  function admitRouteSafely (request: FastifyRequest, context: RequestContext, principal: Principal, done: HookHandlerDoneFunction): void {
+  function admitRouteSafely (request: FastifyRequest, context: Exchange, principal: Principal, done: HookHandlerDoneFunction): void {
     try {
       admitRoute(request, context, principal, done)
     } catch (err) {
@@ -53,8 +53,8 @@ export function createRouteHooks (table: RouteTable, authenticate: Authenticate)
   }
 
   function selectByBodyModel (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = request.gate as RequestContext
-    const match = context.match as NonNullable<RequestContext['match']>
+    const context = routed(request)
+    const match = context.match
     if (modelInBody(match.route.rule.model) && context.upstream === undefined) {
       if (context.model === undefined) throw new ModelRequiredError()
       // The body was read within the largest limit of the route's upstreams; this one may allow less.

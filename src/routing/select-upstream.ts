@@ -1,13 +1,13 @@
 import { ModelNotAllowedError, ModelNotFoundError, shown } from '../errors.js'
-import type { Upstream } from '../proxy/upstreams.js'
-import type { RequestContext } from '../server/request-context.js'
+import type { Upstream } from '../exchange/upstream.js'
+import type { Exchange } from '../exchange/exchange.js'
 import { upstreamFor } from './route-table.js'
 
 /**
  * Checks the caller's scope, then picks the first of a match's candidates serving `model`. Scope
  * comes first so that a caller learns nothing about models outside it.
  */
-export function selectUpstream (context: RequestContext, candidates: readonly Upstream[], model: string): Upstream {
+export function selectUpstream (context: Exchange, candidates: readonly Upstream[], model: string): Upstream {
   if (context.principal?.mayUse(model) !== true) throw new ModelNotAllowedError(shown(model))
   const upstream = upstreamFor(candidates, model)
   if (upstream === undefined) throw new ModelNotFoundError(shown(model))

@@ -6,12 +6,12 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { durationMs } from '../config/duration.js'
+import { durationMs } from '../lib/duration.js'
 import type { Config } from '../config/schema.js'
 import { OriginNotAllowedError, RouteNotAllowedError, shown } from '../errors.js'
 import { pathLength } from '../policy/request-target.js'
 import type { RouteTable } from '../routing/route-table.js'
-import { HEALTH_PATHS } from './request-guard.js'
+import { HEALTH_PATHS } from './request-admission.js'
 
 type CorsConfig = NonNullable<Config['cors']>
 
@@ -25,9 +25,9 @@ const PREFLIGHT_VARY = 'Origin, Access-Control-Request-Method, Access-Control-Re
 const headerList = (defaults: readonly string[], extra: readonly string[]) => [...new Set([...defaults, ...extra])].join(', ')
 
 export interface Cors {
-  /** Before the request guard, so that its refusals are readable too. */
+  /** Before request admission, so that its refusals are readable too. */
   responseHeaders (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
-  /** After the request guard: only canonical targets are matched. */
+  /** After request admission: only canonical targets are matched. */
   preflight (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void
 }
 

@@ -2,7 +2,7 @@
  * Every refusal and failure as one small JSON body in its client's envelope (error-envelope.ts), from
  * the one error table (src/errors.ts): status, `Retry-After` when retrying can help, never when it
  * cannot, `Connection: close` when a body may still be arriving. The request id is in `x-request-id`
- * too (set when the request's context opened). Framework errors are mapped, with messages of
+ * too (set when the request's exchange opened). Framework errors are mapped, with messages of
  * infergate's own (fastify's echo the target or a header); anything unforeseen is logged and shown
  * only as `IG_ERR_INTERNAL`.
  * @module
@@ -16,10 +16,10 @@ import type { ObserveRefusedConnection } from '../observability/observer.js'
 import type { RepeatLimiter } from '../observability/repeat-limiter.js'
 import type { ErrorEnvelope } from '../profiles/types.js'
 import { errorBody } from './error-envelope.js'
-import { awaitsContinue } from './expect-continue.js'
+import { awaitsContinue } from '../policy/expect-continue.js'
 import { endConnection, type OpenRequests } from './open-requests.js'
 import { rawErrorResponse } from './raw-response.js'
-import type { RequestContext } from './request-context.js'
+import { exchangeOf } from '../exchange/exchange.js'
 import { newRequestId } from './request-id.js'
 import { createRequestTimeoutHandler } from './request-timeout.js'
 
@@ -43,7 +43,7 @@ const RETRY_AFTER_S = '1'
 /** `envelopeFor`: the error shape for a target no route matched yet (RouteTable.envelopeFor). */
 export function createErrorHandler (repeats: RepeatLimiter, openRequests: OpenRequests, envelopeFor: (target: string) => ErrorEnvelope) {
   return function errorHandler (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-    const context = request.gate as RequestContext
+    const context = exchangeOf(request)
     // The parser refused the request midway and answered it; what fails after is the consequence.
     if (context.parserStatus !== undefined) return
     let shown: Shown

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net'
-import type { RequestContext } from './request-context.js'
+import type { Exchange } from '../exchange/exchange.js'
 
 interface Open {
   count: number
-  latest: RequestContext | undefined
+  latest: Exchange | undefined
   /** The parser refused what came next: no further request on it, closed once these responses end. */
   closing: boolean
 }
@@ -21,7 +21,7 @@ export class OpenRequests {
   readonly #bySocket = new WeakMap<Socket, Open>()
 
   /** `socket`: the request's, taken when it opens (node may detach it by the time the response ends). */
-  add (context: RequestContext, socket: Socket): void {
+  add (context: Exchange, socket: Socket): void {
     let open = this.#bySocket.get(socket)
     if (open === undefined) this.#bySocket.set(socket, open = { count: 0, latest: undefined, closing: false })
     open.count++
@@ -57,7 +57,7 @@ export class OpenRequests {
   }
 
   /** The request received last on the connection, while its response has not ended. */
-  latest (socket: Socket): RequestContext | undefined {
+  latest (socket: Socket): Exchange | undefined {
     return this.#bySocket.get(socket)?.latest
   }
 }

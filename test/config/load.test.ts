@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { test } from 'node:test'
-import { durationMs } from '../../src/config/duration.js'
-import { loadConfigFile, parseConfig } from '../../src/config/load.js'
+import { durationMs } from '../../src/lib/duration.js'
+import { loadConfigFile, parseConfig } from '../../src/config-load/load.js'
 
 const upstream = '{ name: llm, framework: vllm, url: "http://127.0.0.1:8000" }'
 

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { parseAllDocuments } from 'yaml'
 import { hashKey } from '../../src/auth/api-keys.js'
-import { parseConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config-load/load.js'
 import { auditPaths } from '../../src/ops/audit/index.js'
 
 const ROOT = new URL('../../deploy/kubernetes/', import.meta.url).pathname

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config-load/load.js'
 import { RULES } from '../../src/guards/rules/index.js'
 import { profiles } from '../../src/profiles/index.js'
 

@@ -5,10 +5,10 @@
  */
 import type { TestContext } from 'node:test'
 import { hashKey } from '../../src/auth/api-keys.js'
-import { parseConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config-load/load.js'
 import type { Config } from '../../src/config/schema.js'
 import { startEmulator, type Emulator, type EmulatorOptions, type Framework } from '../../src/emulators/index.js'
-import { startGateway, type RunningGateway } from '../../src/server/serve.js'
+import { startGateway, type RunningGateway } from '../../src/serve.js'
 
 export const KEYS = {
   alice: 'ig_test-alice-0123456789abcdefghijklmnopqrstuv',

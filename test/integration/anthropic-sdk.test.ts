@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import Anthropic from '@anthropic-ai/sdk'
 import { startEmulator } from '../../src/emulators/index.js'
-import { startGateway } from '../../src/server/serve.js'
+import { startGateway } from '../../src/serve.js'
 import { KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
 
 const ask = { model: 'demo-llm', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] }

@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { startGateway } from '../../src/server/serve.js'
+import { startGateway } from '../../src/serve.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
 

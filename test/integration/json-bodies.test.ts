@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { duplicateKey } from '../../src/proxy/json-object.js'
+import { duplicateKey } from '../../src/lib/json-object.js'
 import { auth, KEYS, startStack } from '../helpers/stack.js'
 import { gatewayRefusal } from '../helpers/refusal.js'
 

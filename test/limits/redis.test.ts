@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { startGateway } from '../../src/server/serve.js'
+import { startGateway } from '../../src/serve.js'
 import { startServeProcess } from '../helpers/serve-process.js'
 import { auth, KEYS, startEmulators, stackConfig } from '../helpers/stack.js'
 import { freePort } from '../../src/emulators/free-port.js'

@@ -126,7 +126,7 @@ test('refusals made before any hook (router, HTTP parser) write an access line a
   const emulators = await startEmulators(t)
   const gateway = await startServeProcess(t, stackConfig(emulators, { config: { logging: { level: 'info' } } }))
   const alice = `Authorization: Bearer ${KEYS.alice}\r\n`
-  // fastify's router cannot decode an overlong UTF-8 "/": it refuses before the request guard runs
+  // fastify's router cannot decode an overlong UTF-8 "/": it refuses before request admission runs
   const badUrl = await rawRequest(gateway.url, `GET /v1/models%c0%af?api_key=${CANARY.query} HTTP/1.1\r\nHost: 127.0.0.1\r\n${alice}Connection: close\r\n\r\n`)
   assert.equal(badUrl.status, 400)
   // node's parser: no request object at all

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { request } from 'undici'
-import { startGateway } from '../../src/server/serve.js'
+import { startGateway } from '../../src/serve.js'
 import { auth, KEYS, startEmulators, startStack, stackConfig } from '../helpers/stack.js'
 
 /** `name{labels} value` lines of a scrape, as a map from series to value. */

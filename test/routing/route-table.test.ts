@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseConfig } from '../../src/config/load.js'
+import { parseConfig } from '../../src/config-load/load.js'
 import { createUpstream } from '../../src/proxy/upstreams.js'
 import { RouteTable, upstreamFor } from '../../src/routing/route-table.js'
 

@@ -5,7 +5,7 @@
  * CVE-2026-24173 (docs/guards.md links them).
  * @module
  */
-import { isObject } from '../../proxy/json-object.js'
+import { isObject } from '../../lib/json-object.js'
 import type { JsonBody } from '../json-body.js'
 import { refuse, type HeaderRule, type JsonRule, type Outcome } from '../types.js'
 

@@ -3,7 +3,7 @@
  * Advisories: each rule's `advisory` (docs/guards.md links them).
  * @module
  */
-import { isObject } from '../../proxy/json-object.js'
+import { isObject } from '../../lib/json-object.js'
 import type { JsonBody } from '../json-body.js'
 import { schemaProblem } from '../json-schema-check.js'
 import { mediaUrlProblem, type MediaPolicy } from '../media-url.js'

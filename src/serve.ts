@@ -3,12 +3,12 @@
  * in-flight requests and streams finish for up to `server.drainTimeout`, then cut what is left.
  * @module
  */
-import { buildGateway, type Gateway } from '../app.js'
-import { durationMs } from '../config/duration.js'
-import type { Config } from '../config/schema.js'
-import { isLoopback } from '../guards/address-policy.js'
-import { startMetricsServer, type MetricsServer } from '../observability/metrics-server.js'
-import { listenFailure } from './listen-failure.js'
+import { buildGateway, type Gateway } from './app.js'
+import { durationMs } from './lib/duration.js'
+import type { Config } from './config/schema.js'
+import { isLoopback } from './guards/address-policy.js'
+import { startMetricsServer, type MetricsServer } from './observability/metrics-server.js'
+import { listenFailure } from './server/listen-failure.js'
 
 export interface RunningGateway extends Gateway {
   /** http://host:port the gateway listens on. */

@@ -1,20 +1,21 @@
 /**
- * Everything the gateway learns about one request, hook by hook: one object per request, created by
- * the first hook, read by the access log and the metrics when the response is over.
+ * The exchange: everything the gateway learns about one request, stage by stage. One object per
+ * request, opened by request admission (the first hook), read by the access log and the metrics when
+ * the response is over. Stages read it with `exchangeOf`, or `routed` once admit ran: never by a cast.
  * @module
  */
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Principal } from '../auth/principal.js'
-import type { TokenUsage } from '../observability/usage.js'
-import type { Upstream } from '../proxy/upstreams.js'
-import type { RouteMatch } from '../routing/route-table.js'
+import type { Principal } from './principal.js'
+import type { RouteMatch } from './route.js'
+import type { TokenUsage } from './token-usage.js'
+import type { Upstream } from './upstream.js'
 
 export interface LimitLease {
-  release (context: RequestContext): void
+  release (context: Exchange): void
 }
 
-export class RequestContext {
+export class Exchange {
   readonly startedAt = performance.now()
   readonly request: FastifyRequest
   readonly reply: FastifyReply
@@ -66,8 +67,30 @@ export class RequestContext {
   }
 }
 
+/** An exchange past admit (routing/hooks.ts): its caller is proven and its route matched. */
+export type Routed = Exchange & { match: RouteMatch, principal: Principal }
+
+/** The request's exchange; a stage run before request admission opened it is a wiring mistake. */
+export function exchangeOf (request: FastifyRequest): Exchange {
+  const exchange = request.exchange
+  if (exchange === null) throw new Error(`request ${request.id}: a stage ran before request admission opened its exchange`)
+  return exchange
+}
+
+function isRouted (exchange: Exchange): exchange is Routed {
+  return exchange.match !== undefined && exchange.principal !== undefined
+}
+
+/** The request's exchange once admit set its principal and match; before that, a wiring mistake. */
+export function routed (request: FastifyRequest): Routed {
+  const exchange = exchangeOf(request)
+  if (!isRouted(exchange)) throw new Error(`request ${request.id}: a stage that needs its route ran before admit`)
+  return exchange
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    gate: RequestContext | null
+    /** Set by request admission; read with `exchangeOf` or `routed`. */
+    exchange: Exchange | null
   }
 }

@@ -1,4 +1,5 @@
-import { DURATION_PATTERN } from './schema.js'
+/** Milliseconds as a number, or a string with a unit (the config schema's durations). */
+export const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hour|hours)\\s*$'
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,

@@ -1,4 +1,4 @@
-import type { ModelMatcher } from '../routing/model-patterns.js'
+import type { ModelMatcher } from '../lib/model-patterns.js'
 
 /** Who is calling, once proven. Never holds the credential itself. */
 export interface Principal {

@@ -1,31 +1,35 @@
+/**
+ * Request admission, the first hook of every request: it opens the request's exchange, then admits
+ * only what every later stage can read one way (framing, request target, Host, Expect), and nothing
+ * but the health routes once the gateway drains. Not an advisory guard (src/guards): every refusal
+ * here is the gateway's own rule.
+ * @module
+ */
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { BadRequestError, ExpectationFailedError, FramingInvalidError, HostInvalidError, PathNonCanonicalError, ShuttingDownError } from '../errors.js'
+import { Exchange } from '../exchange/exchange.js'
+import type { GatewayState } from '../exchange/gateway-state.js'
 import type { ObserveEnd } from '../observability/observer.js'
+import { expectationUnmet } from '../policy/expect-continue.js'
 import { framingProblem } from '../policy/framing.js'
 import { hasRepeatedHost, isValidHost } from '../policy/host.js'
 import { requestTargetProblem } from '../policy/request-target.js'
-import { expectationUnmet } from './expect-continue.js'
 import type { OpenRequests } from './open-requests.js'
-import { RequestContext } from './request-context.js'
-
-export interface GatewayState {
-  draining: boolean
-}
 
 /** Answered by the gateway itself (src/health), without a credential. */
 export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz'])
 
-export type OpenContext = (request: FastifyRequest, reply: FastifyReply) => RequestContext
+export type OpenExchange = (request: FastifyRequest, reply: FastifyReply) => Exchange
 
 /**
- * Opens a request's context, for the guard and for requests the router refuses before any hook:
+ * Opens a request's exchange, for admission and for requests the router refuses before any hook:
  * the response carries the request id, and its end (finished or cut) aborts the upstream request
  * and is observed.
  */
-export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenContext {
-  return function openContext (request: FastifyRequest, reply: FastifyReply): RequestContext {
-    const context = new RequestContext(request, reply)
-    request.gate = context
+export function createExchangeOpener (observeEnd: ObserveEnd, openRequests: OpenRequests): OpenExchange {
+  return function openExchange (request: FastifyRequest, reply: FastifyReply): Exchange {
+    const context = new Exchange(request, reply)
+    request.exchange = context
     reply.header('x-request-id', request.id)
     const socket = request.raw.socket
     openRequests.add(context, socket)
@@ -40,12 +44,12 @@ export function createContextOpener (observeEnd: ObserveEnd, openRequests: OpenR
 }
 
 /**
- * First hook of every request: opens its context, then refuses ambiguous framings, targets and hosts
+ * First hook of every request: opens its exchange, then refuses ambiguous framings, targets and hosts
  * before anything else looks at them.
  */
-export function createRequestGuard (maxTargetBytes: number, state: GatewayState, openContext: OpenContext, openRequests: OpenRequests) {
-  return function guard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const context = openContext(request, reply)
+export function createRequestAdmission (maxTargetBytes: number, state: GatewayState, openExchange: OpenExchange, openRequests: OpenRequests) {
+  return function admitRequest (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const context = openExchange(request, reply)
     // Pipelined behind a request refused for bytes that may not have ended where the client meant
     // (its framing, a body left unread): never served, whatever it is.
     if (openRequests.isClosing(request.raw.socket)) {

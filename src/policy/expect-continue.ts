@@ -3,7 +3,7 @@
  * headers are parsed, before any check, unless the server handles 'checkContinue' (and answers any
  * other expectation with a bare 417 unless it handles 'checkExpectation'). Both become ordinary
  * requests here: `100 Continue` is sent by the body parser once the checks before the body passed,
- * and an expectation that cannot be met is refused by the request guard.
+ * and an expectation that cannot be met is refused by request admission (src/server/request-admission.ts).
  * @module
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'

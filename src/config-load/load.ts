@@ -10,9 +10,9 @@ import { Settings } from 'typebox/system'
 import { Value } from 'typebox/value'
 import { parseDocument } from 'yaml'
 import { ConfigInvalidError, ConfigReadError } from '../errors.js'
-import { substituteEnv } from './env.js'
-import { ConfigSchema, type Config } from './schema.js'
-import { formatSchemaErrors } from './schema-errors.js'
+import { substituteEnv } from '../config/env.js'
+import { ConfigSchema, type Config } from '../config/schema.js'
+import { formatSchemaErrors } from '../config/schema-errors.js'
 import { semanticProblems } from './semantics.js'
 
 // Every problem at once, not the first eight; optional keys are absent, never undefined.

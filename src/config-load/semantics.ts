@@ -1,8 +1,8 @@
 /** The checks a JSON schema cannot express: URLs, uniqueness, groups, guard rules that must exist, CORS origins. */
 import { guardsProblems } from '../guards/settings.js'
 import { optionalGroups } from '../profiles/index.js'
-import { durationMs } from './duration.js'
-import type { Config } from './schema.js'
+import { durationMs } from '../lib/duration.js'
+import type { Config } from '../config/schema.js'
 
 function httpUrl (value: string): URL | string {
   let url: URL

@@ -1,0 +1,5 @@
+/** Token counts the upstream reported for one response (read by observability/usage.ts). */
+export interface TokenUsage {
+  readonly promptTokens: number
+  readonly completionTokens: number
+}
